@@ -1,0 +1,123 @@
+/* main.c: `rootline` entry point: global options, then one subcommand. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ROOTLINE_VERSION
+#define ROOTLINE_VERSION "dev"
+#endif
+
+const char *rl_cli_global_store;
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"import", rl_cmd_import, "import RDF files, each as one batch (named graph + provenance)"},
+    {"query", rl_cmd_query, "run a SPARQL query and print the results"},
+    {"export", rl_cmd_export, "write the store, or one graph, as N-Quads"},
+    {"stats", rl_cmd_stats, "count triples and graphs, report the store size"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: rootline [--store URI] COMMAND [ARGS]\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n"
+                 "  --store URI   lmdb:DIR (default lmdb:./var/store), memory:, or a Redland\n"
+                 "                storage NAME:ARG; also $ROOTLINE_STORE\n"
+                 "  COMMAND --help shows the options of a command.\n\n"
+                 "exit codes: 0 done, 1 usage error, 2 bad input (nothing changed),\n"
+                 "            3 store error, 4 internal error\n");
+}
+
+int rl_cli_exit_code(rl_status st)
+{
+    switch (st) {
+    case RL_OK: return RL_EXIT_OK;
+    case RL_ERR_USAGE: return RL_EXIT_USAGE;
+    case RL_ERR_INPUT:
+    case RL_ERR_LIMIT:
+    case RL_ERR_IO:
+    case RL_ERR_NOTFOUND:
+    case RL_ERR_EXISTS:
+    case RL_ERR_UNSUPPORTED: return RL_EXIT_INPUT;
+    case RL_ERR_STORE: return RL_EXIT_STORE;
+    case RL_ERR_NOMEM:
+    case RL_ERR_INTERNAL: return RL_EXIT_INTERNAL;
+    }
+    return RL_EXIT_INTERNAL;
+}
+
+void rl_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rootline: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int rl_cli_open_store(const char *uri, int read_only, rl_store **out)
+{
+    char err[1024];
+    rl_store_options o = {read_only};
+    rl_status st = rl_store_new(uri ? uri : rl_cli_global_store, &o, out, err, sizeof err);
+    if (st == RL_OK) return 0;
+    rl_cli_error("%s", err);
+    return st == RL_ERR_USAGE ? RL_EXIT_USAGE : RL_EXIT_STORE;
+}
+
+int rl_cli_parse_u64(const char *s, unsigned long long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return -1;
+    *out = strtoull(s, &end, 10);
+    return *end ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("rootline %s\n", ROOTLINE_VERSION);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            rl_cli_global_store = argv[i + 1];
+            i += 2;
+        } else if (!strncmp(argv[i], "--store=", 8)) {
+            rl_cli_global_store = argv[i] + 8;
+            i++;
+        } else {
+            rl_cli_error("unknown option '%s'", argv[i]);
+            usage(stderr);
+            return RL_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return RL_EXIT_USAGE;
+    }
+    if (!strcmp(argv[i], "help")) {
+        usage(stdout);
+        return RL_EXIT_OK;
+    }
+    for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
+        if (!strcmp(argv[i], commands[c].name)) return commands[c].run(argc - i, argv + i);
+    rl_cli_error("unknown command '%s'", argv[i]);
+    usage(stderr);
+    return RL_EXIT_USAGE;
+}

@@ -1,0 +1,75 @@
+/* buf.c: growable buffers with a ceiling. */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rl_buf_init(rl_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->max = max ? max : RL_BUF_DEFAULT_MAX;
+}
+
+rl_status rl_buf_reserve(rl_buf *b, size_t extra)
+{
+    if (extra > b->max || b->len > b->max - extra) return RL_ERR_LIMIT;
+    size_t need = b->len + extra + 1; /* room for the NUL */
+    if (need <= b->cap) return RL_OK;
+    size_t ncap = b->cap ? b->cap : 64;
+    while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    if (ncap > b->max + 1) ncap = b->max + 1;
+    unsigned char *nd = realloc(b->data, ncap);
+    if (!nd) return RL_ERR_NOMEM;
+    b->data = nd;
+    b->cap = ncap;
+    return RL_OK;
+}
+
+rl_status rl_buf_append(rl_buf *b, const void *p, size_t n)
+{
+    rl_status st = rl_buf_reserve(b, n);
+    if (st != RL_OK) return st;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return RL_OK;
+}
+
+rl_status rl_buf_puts(rl_buf *b, const char *s)
+{
+    return rl_buf_append(b, s, strlen(s));
+}
+
+rl_status rl_buf_printf(rl_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return RL_ERR_INTERNAL;
+    rl_status st = rl_buf_reserve(b, (size_t)n);
+    if (st != RL_OK) return st;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return RL_OK;
+}
+
+void rl_buf_clear(rl_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = 0;
+}
+
+void rl_buf_free(rl_buf *b)
+{
+    if (!b) return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}

@@ -1,0 +1,398 @@
+/* import.c: one RDF file = one batch = one transaction + PROV-O. */
+#include "import.h"
+
+#include "term.h"
+#include "timefmt.h"
+#include "vocab.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define IMPORT_CHUNK (256 * 1024)
+#define IMPORT_MAX_GRAPHS 10000
+
+typedef struct imp {
+    rl_store *st;
+    rl_qs *qs;            /* lmdb fast path, or NULL for the librdf path */
+    librdf_world *w;
+    raptor_world *rw;
+    int validate_only;    /* librdf path, first pass */
+    raptor_parser *parser;
+    raptor_term *batch_graph;
+    char blank_prefix[32];
+    rl_buf enc;
+    uint64_t triples, max_triples;
+    raptor_term **graphs; /* distinct named graphs written (besides the batch graph) */
+    size_t ngraphs;
+    rl_status fail;
+    char msg[512];
+} imp;
+
+static const char *accepted[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml", NULL};
+
+/* ---- sink: where statements go ------------------------------------------ */
+static rl_status enc_term(imp *im, const raptor_term *t)
+{
+    rl_buf_clear(&im->enc);
+    if (t->type != RAPTOR_TERM_TYPE_BLANK) return rl_term_encode(t, &im->enc);
+    rl_status s = rl_buf_append(&im->enc, "B", 1);
+    if (s == RL_OK) s = rl_buf_puts(&im->enc, im->blank_prefix);
+    if (s == RL_OK) s = rl_buf_append(&im->enc, t->value.blank.string, t->value.blank.string_len);
+    return s;
+}
+
+static raptor_term *scoped_term(imp *im, raptor_term *t)
+{
+    if (t->type != RAPTOR_TERM_TYPE_BLANK) return raptor_term_copy(t);
+    rl_buf b;
+    rl_buf_init(&b, 4096);
+    raptor_term *r = NULL;
+    if (rl_buf_puts(&b, im->blank_prefix) == RL_OK &&
+        rl_buf_append(&b, t->value.blank.string, t->value.blank.string_len) == RL_OK)
+        r = raptor_new_term_from_counted_blank(im->rw, b.data, b.len);
+    rl_buf_free(&b);
+    return r;
+}
+
+static rl_status sink_add(imp *im, raptor_term *s, raptor_term *p, raptor_term *o,
+                          raptor_term *g)
+{
+    if (im->validate_only) return RL_OK;
+    if (im->qs) {
+        rl_quad q;
+        rl_id *slot[4] = {&q.s, &q.p, &q.o, &q.c};
+        raptor_term *t[4] = {s, p, o, g};
+        for (int i = 0; i < 4; i++) {
+            rl_status r = enc_term(im, t[i]);
+            if (r == RL_OK) r = rl_qs_term_id(im->qs, im->enc.data, im->enc.len, 1, slot[i]);
+            if (r != RL_OK) return r;
+        }
+        return rl_qs_add(im->qs, &q);
+    }
+    librdf_statement *stmt = librdf_new_statement_from_nodes(
+        im->w, scoped_term(im, s), scoped_term(im, p), scoped_term(im, o));
+    if (!stmt) return RL_ERR_NOMEM;
+    int rc = librdf_model_context_add_statement(rl_store_model(im->st), g, stmt);
+    librdf_free_statement(stmt);
+    return rc ? RL_ERR_STORE : RL_OK;
+}
+
+static rl_status note_graph(imp *im, raptor_term *g)
+{
+    if (im->ngraphs && raptor_term_equals(im->graphs[im->ngraphs - 1], g)) return RL_OK;
+    for (size_t i = 0; i < im->ngraphs; i++)
+        if (raptor_term_equals(im->graphs[i], g)) return RL_OK;
+    if (im->ngraphs >= IMPORT_MAX_GRAPHS) return RL_ERR_LIMIT;
+    raptor_term **ng = realloc(im->graphs, (im->ngraphs + 1) * sizeof *ng);
+    if (!ng) return RL_ERR_NOMEM;
+    im->graphs = ng;
+    im->graphs[im->ngraphs++] = raptor_term_copy(g);
+    return RL_OK;
+}
+
+static void on_statement(void *ud, raptor_statement *s)
+{
+    imp *im = ud;
+    if (im->fail != RL_OK) return;
+    rl_status r = RL_OK;
+    if (++im->triples > im->max_triples) {
+        r = RL_ERR_LIMIT;
+        snprintf(im->msg, sizeof im->msg, "more than %llu triples (the import limit)",
+                 (unsigned long long)im->max_triples);
+    } else if (s->graph && s->graph->type != RAPTOR_TERM_TYPE_URI) {
+        r = RL_ERR_INPUT;
+        snprintf(im->msg, sizeof im->msg, "a graph name must be an IRI");
+    } else {
+        raptor_term *g = s->graph ? s->graph : im->batch_graph;
+        if (s->graph && (r = note_graph(im, s->graph)) != RL_OK)
+            snprintf(im->msg, sizeof im->msg, "too many named graphs in one file (limit %d)",
+                     IMPORT_MAX_GRAPHS);
+        if (r == RL_OK && (r = sink_add(im, s->subject, s->predicate, s->object, g)) != RL_OK)
+            snprintf(im->msg, sizeof im->msg, "store: %s",
+                     im->qs ? rl_qs_errmsg(im->qs) : rl_store_log_last(im->st));
+    }
+    if (r != RL_OK) {
+        im->fail = r;
+        raptor_parser_parse_abort(im->parser);
+    }
+}
+
+/* ---- provenance --------------------------------------------------------- */
+static raptor_term *iri(imp *im, const char *a, const char *b)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", a, b ? b : "");
+    return raptor_new_term_from_uri_string(im->rw, (const unsigned char *)buf);
+}
+
+static raptor_term *lit(imp *im, const char *v, const char *dt)
+{
+    raptor_uri *u = dt ? raptor_new_uri(im->rw, (const unsigned char *)dt) : NULL;
+    raptor_term *t = raptor_new_term_from_counted_literal(im->rw, (const unsigned char *)v,
+                                                          strlen(v), u, NULL, 0);
+    if (u) raptor_free_uri(u);
+    return t;
+}
+
+/* Adds (s p o) to the provenance graph and frees the three terms. */
+static rl_status prov(imp *im, raptor_term *pg, raptor_term *s, raptor_term *p, raptor_term *o)
+{
+    rl_status r = (s && p && o) ? sink_add(im, s, p, o, pg) : RL_ERR_NOMEM;
+    if (s) raptor_free_term(s);
+    if (p) raptor_free_term(p);
+    if (o) raptor_free_term(o);
+    return r;
+}
+
+static rl_status write_provenance(imp *im, const char *path, const char *sha, const char *fmt,
+                                  uint64_t bytes, const char *t0, const char *t1)
+{
+    rl_status r = RL_OK;
+    char num[32], *src = (char *)raptor_uri_filename_to_uri_string(path);
+    const char *base = strrchr(path, '/');
+    raptor_term *pg = iri(im, RL_GRAPH_PROVENANCE, NULL);
+    if (!src || !pg) {
+        r = RL_ERR_NOMEM;
+        goto out;
+    }
+#define B() raptor_term_copy(im->batch_graph)
+#define A() iri(im, RL_ACTIVITY_PREFIX, sha)
+#define S() iri(im, src, NULL)
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_CORE "ImportBatch", 0));
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_PROV "Entity", 0));
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_PROV "wasGeneratedBy", 0), A());
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_PROV "wasDerivedFrom", 0), S());
+    char ck[80];
+    snprintf(ck, sizeof ck, "sha256:%s", sha);
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_CORE "checksum", 0), lit(im, ck, NULL));
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_CORE "sourceFormat", 0), lit(im, fmt, NULL));
+    snprintf(num, sizeof num, "%llu", (unsigned long long)im->triples);
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_CORE "tripleCount", 0), lit(im, num, RL_NS_XSD "integer"));
+    if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_PROV "generatedAtTime", 0), lit(im, t1, RL_NS_XSD "dateTime"));
+    for (size_t i = 0; i < im->ngraphs && r == RL_OK; i++)
+        r = prov(im, pg, B(), iri(im, RL_NS_CORE "wroteGraph", 0), raptor_term_copy(im->graphs[i]));
+    if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_PROV "Activity", 0));
+    if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "used", 0), S());
+    if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "startedAtTime", 0), lit(im, t0, RL_NS_XSD "dateTime"));
+    if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "endedAtTime", 0), lit(im, t1, RL_NS_XSD "dateTime"));
+    if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "wasAssociatedWith", 0), iri(im, RL_AGENT_ROOTLINE, 0));
+    if (r == RL_OK) r = prov(im, pg, S(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_PROV "Entity", 0));
+    if (r == RL_OK) r = prov(im, pg, S(), iri(im, RL_NS_CORE "fileName", 0), lit(im, base ? base + 1 : path, NULL));
+    snprintf(num, sizeof num, "%llu", (unsigned long long)bytes);
+    if (r == RL_OK) r = prov(im, pg, S(), iri(im, RL_NS_CORE "byteSize", 0), lit(im, num, RL_NS_XSD "integer"));
+#undef B
+#undef A
+#undef S
+out:
+    if (pg) raptor_free_term(pg);
+    raptor_free_memory(src);
+    return r;
+}
+
+/* ---- file helpers ------------------------------------------------------- */
+static rl_status file_digest(FILE *f, uint64_t max, char hex[65], uint64_t *bytes, char *err,
+                             size_t cap, const char *path)
+{
+    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    size_t n;
+    *bytes = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(ctx);
+        return rl_errorf(err, cap, RL_ERR_INTERNAL, "%s: SHA-256 unavailable", path);
+    }
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        *bytes += n;
+        if (*bytes > max) {
+            EVP_MD_CTX_free(ctx);
+            return rl_errorf(err, cap, RL_ERR_LIMIT, "%s: larger than the import limit of %llu bytes",
+                             path, (unsigned long long)max);
+        }
+        EVP_DigestUpdate(ctx, buf, n);
+    }
+    int bad = ferror(f);
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    if (bad) return rl_errorf(err, cap, RL_ERR_IO, "%s: read error", path);
+    for (unsigned i = 0; i < mdlen && i < 32; i++) sprintf(hex + 2 * i, "%02x", md[i]);
+    hex[64] = 0;
+    rewind(f);
+    return RL_OK;
+}
+
+static const char *guess_format(raptor_world *rw, FILE *f, const char *path)
+{
+    unsigned char head[4096];
+    size_t n = fread(head, 1, sizeof head, f);
+    rewind(f);
+    const char *g = raptor_world_guess_parser_name(rw, NULL, NULL, head, n,
+                                                   (const unsigned char *)path);
+    for (int i = 0; g && accepted[i]; i++)
+        if (!strcmp(g, accepted[i])) return accepted[i];
+    return "turtle"; /* Turtle also reads N-Triples */
+}
+
+static void progress(const rl_import_options *o, const char *path, uint64_t done, uint64_t total,
+                     uint64_t triples, int *last_pct)
+{
+    if (o->progress == RL_PROGRESS_NONE) return;
+    FILE *out = o->progress_out ? o->progress_out : stderr;
+    int pct = total ? (int)(done * 100 / total) : 100;
+    if (o->progress == RL_PROGRESS_BAR) {
+        char bar[31];
+        int fill = pct * 30 / 100;
+        for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : ' ';
+        bar[30] = 0;
+        fprintf(out, "\r%3d%% [%s] %llu triples", pct, bar, (unsigned long long)triples);
+    } else if (pct / 10 != *last_pct / 10 || done == total) {
+        fprintf(out, "import %s: %d%% read, %llu triples\n", path, pct,
+                (unsigned long long)triples);
+    } else {
+        return;
+    }
+    *last_pct = pct;
+    fflush(out);
+}
+
+/* One pass over the file through the parser. */
+static rl_status parse_pass(imp *im, FILE *f, const char *path, const char *fmt, uint64_t total,
+                            const rl_import_options *o, char *err, size_t cap)
+{
+    rl_status r = RL_OK;
+    unsigned char *buf = malloc(IMPORT_CHUNK);
+    char *base = (char *)raptor_uri_filename_to_uri_string(path);
+    raptor_uri *base_uri = base ? raptor_new_uri(im->rw, (unsigned char *)base) : NULL;
+    uint64_t done = 0;
+    int last = -10;
+    im->triples = 0;
+    im->fail = RL_OK;
+    rl_store_log_clear(im->st);
+    im->parser = raptor_new_parser(im->rw, fmt);
+    if (!buf || !base_uri || !im->parser) {
+        r = rl_errorf(err, cap, RL_ERR_NOMEM, "%s: cannot create the %s parser", path, fmt);
+        goto out;
+    }
+    raptor_parser_set_statement_handler(im->parser, im, on_statement);
+    if (raptor_parser_parse_start(im->parser, base_uri)) {
+        r = rl_errorf(err, cap, RL_ERR_INTERNAL, "%s: parser start failed", path);
+        goto out;
+    }
+    int perr = 0;
+    size_t n;
+    while (!perr && im->fail == RL_OK && (n = fread(buf, 1, IMPORT_CHUNK, f)) > 0) {
+        done += n;
+        perr = raptor_parser_parse_chunk(im->parser, buf, n, 0);
+        progress(o, path, done, total, im->triples, &last);
+    }
+    if (!perr && im->fail == RL_OK) perr = raptor_parser_parse_chunk(im->parser, NULL, 0, 1);
+    progress(o, path, done, total, im->triples, &last);
+    if (o->progress == RL_PROGRESS_BAR) fputc('\n', o->progress_out ? o->progress_out : stderr);
+    if (im->fail != RL_OK) {
+        r = rl_errorf(err, cap, im->fail, "%s: after %llu triples: %s", path,
+                      (unsigned long long)im->triples, im->msg);
+    } else if (perr || ferror(f)) {
+        const char *m = rl_store_log_last(im->st);
+        r = rl_errorf(err, cap, ferror(f) ? RL_ERR_IO : RL_ERR_INPUT, "%s: %s (%s syntax expected)",
+                      path, *m ? m : "syntax error", fmt);
+    }
+out:
+    if (im->parser) raptor_free_parser(im->parser);
+    im->parser = NULL;
+    if (base_uri) raptor_free_uri(base_uri);
+    raptor_free_memory(base);
+    free(buf);
+    return r;
+}
+
+static int batch_exists(imp *im)
+{
+    raptor_term *pg = iri(im, RL_GRAPH_PROVENANCE, NULL);
+    librdf_statement *pat = librdf_new_statement_from_nodes(
+        im->w, raptor_term_copy(im->batch_graph), iri(im, RL_NS_RDF "type", 0),
+        iri(im, RL_NS_CORE "ImportBatch", 0));
+    int found = 0;
+    if (pg && pat) {
+        librdf_stream *s = librdf_model_find_statements_in_context(rl_store_model(im->st), pat, pg);
+        found = s && !librdf_stream_end(s);
+        if (s) librdf_free_stream(s);
+    }
+    if (pat) librdf_free_statement(pat);
+    if (pg) raptor_free_term(pg);
+    return found;
+}
+
+rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
+                         rl_import_result *res, char *err, size_t cap)
+{
+    rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL};
+    const rl_import_options *o = opt ? opt : &dflt;
+    imp im;
+    rl_status r = RL_OK;
+    uint64_t bytes = 0;
+    char t0[40], t1[40];
+    int in_txn = 0;
+    memset(&im, 0, sizeof im);
+    memset(res, 0, sizeof *res);
+    im.st = st;
+    im.w = rl_store_world(st);
+    im.rw = librdf_world_get_raptor(im.w);
+    im.max_triples = o->max_triples ? o->max_triples : 200000000ull;
+    rl_buf_init(&im.enc, 0);
+    rl_time_now_iso(t0, sizeof t0);
+    FILE *f = fopen(path, "rb");
+    if (!f) return rl_errorf(err, cap, RL_ERR_IO, "%s: %s", path, strerror(errno));
+    r = file_digest(f, o->max_bytes ? o->max_bytes : ((uint64_t)8 << 30), res->checksum, &bytes,
+                    err, cap, path);
+    if (r != RL_OK) goto out;
+    const char *fmt = o->format ? o->format : guess_format(im.rw, f, path);
+    snprintf(res->format, sizeof res->format, "%s", fmt);
+    snprintf(res->graph, sizeof res->graph, "%s%s", RL_GRAPH_BATCH_PREFIX, res->checksum);
+    snprintf(im.blank_prefix, sizeof im.blank_prefix, "b%.12s_", res->checksum);
+    im.batch_graph = iri(&im, res->graph, NULL);
+    if (!im.batch_graph) {
+        r = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (batch_exists(&im)) {
+        res->already = 1;
+        goto out;
+    }
+    im.qs = rl_store_quads(st);
+    if (!rl_store_is_transactional(st)) { /* validate first: bad input changes nothing */
+        im.validate_only = 1;
+        if ((r = parse_pass(&im, f, path, fmt, bytes, o, err, cap)) != RL_OK) goto out;
+        im.validate_only = 0;
+        rewind(f);
+    }
+    if ((r = rl_store_begin(st)) != RL_OK) {
+        r = rl_errorf(err, cap, r, "%s: cannot begin a transaction: %s", path,
+                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+        goto out;
+    }
+    in_txn = 1;
+    if ((r = parse_pass(&im, f, path, fmt, bytes, o, err, cap)) != RL_OK) goto out;
+    res->triples = im.triples;
+    rl_time_now_iso(t1, sizeof t1);
+    if ((r = write_provenance(&im, path, res->checksum, fmt, bytes, t0, t1)) != RL_OK) {
+        r = rl_errorf(err, cap, r, "%s: writing provenance failed: %s", path,
+                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+        goto out;
+    }
+    in_txn = 0;
+    if ((r = rl_store_commit(st)) != RL_OK)
+        r = rl_errorf(err, cap, r, "%s: commit failed: %s", path,
+                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+out:
+    if (in_txn) rl_store_rollback(st);
+    fclose(f);
+    for (size_t i = 0; i < im.ngraphs; i++) raptor_free_term(im.graphs[i]);
+    free(im.graphs);
+    if (im.batch_graph) raptor_free_term(im.batch_graph);
+    rl_buf_free(&im.enc);
+    return r;
+}

@@ -1,0 +1,800 @@
+/* quadstore.c: dictionary + six quad indexes on LMDB.  See quadstore.h and
+ * docs/store.md for the on-disk layout. */
+#include "quadstore.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define QS_FORMAT_VERSION 1
+#define QS_KEY_INLINE_MAX 480 /* longer term encodings are keyed by SHA-256 */
+#define QS_CACHE_SLOTS (1u << 18)
+
+enum { IX_SPOC, IX_POSC, IX_OSPC, IX_CSPO, IX_CPOS, IX_COSP, IX_N };
+static const int ix_order[IX_N][4] = {
+    {0, 1, 2, 3}, {1, 2, 0, 3}, {2, 0, 1, 3}, {3, 0, 1, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}};
+static const char *ix_name[IX_N] = {"spoc", "posc", "ospc", "cspo", "cpos", "cosp"};
+
+typedef struct cache_slot {
+    uint64_t hash;
+    rl_id id;
+    unsigned char *key; /* owned copy of the term encoding */
+    size_t len;
+} cache_slot;
+
+struct rl_qs {
+    MDB_env *env;
+    MDB_dbi ix[IX_N];
+    MDB_dbi t2i, i2t, meta, graphs;
+    MDB_txn *wtxn;      /* open write transaction or NULL */
+    MDB_txn *rtxn;      /* reusable read transaction (reset when unused) */
+    unsigned rrefs;     /* users of rtxn (iterators, pins, calls) */
+    int rtxn_live;      /* rtxn is begun/renewed, not reset */
+    rl_id next_id;      /* valid inside a write transaction */
+    rl_quad *pending;   /* buffered writes of the open transaction */
+    size_t npending, cappending, pending_max;
+    cache_slot *cache;  /* term -> id, direct-mapped */
+    int read_only;
+    uint64_t generation; /* aborted write transactions so far */
+    char err[512];
+};
+
+struct rl_qs_iter {
+    rl_qs *qs;
+    MDB_txn *txn;
+    int owns_read; /* holds a reference on qs->rtxn */
+    MDB_cursor *cur;
+    int ix;
+    unsigned char prefix[32];
+    size_t plen;
+    rl_qs_graph_mode mode;
+    int started;
+    rl_quad last;
+    int have_last;
+};
+
+/* ---- allocation with a fault-injection hook ---------------------------- */
+static unsigned fail_after;
+void rl__qs_fail_alloc_after(unsigned n)
+{
+    fail_after = n;
+}
+static void *qs_alloc(size_t n)
+{
+    if (fail_after && --fail_after == 0) return NULL;
+    return malloc(n);
+}
+static void *qs_calloc(size_t a, size_t b)
+{
+    if (fail_after && --fail_after == 0) return NULL;
+    return calloc(a, b);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+static rl_status qs_mdb_err(rl_qs *qs, int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_LIMIT,
+                         "%s: the store's map size is full (raise mapsize= in the store URI)",
+                         what);
+    return rl_errorf(qs->err, sizeof qs->err, RL_ERR_STORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
+}
+static uint64_t get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+    return v;
+}
+static rl_id quad_field(const rl_quad *q, int f)
+{
+    return f == 0 ? q->s : f == 1 ? q->p : f == 2 ? q->o : q->c;
+}
+static void quad_set(rl_quad *q, int f, rl_id v)
+{
+    if (f == 0) q->s = v;
+    else if (f == 1) q->p = v;
+    else if (f == 2) q->o = v;
+    else q->c = v;
+}
+static void quad_key(const rl_quad *q, int ix, unsigned char key[32])
+{
+    for (int i = 0; i < 4; i++) put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
+}
+static void key_quad(const unsigned char *key, int ix, rl_quad *q)
+{
+    for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], get_be64(key + 8 * i));
+}
+
+static uint64_t fnv1a(const unsigned char *b, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static void cache_clear(rl_qs *qs)
+{
+    if (!qs->cache) return;
+    for (size_t i = 0; i < QS_CACHE_SLOTS; i++) {
+        free(qs->cache[i].key);
+        qs->cache[i].key = NULL;
+        qs->cache[i].id = 0;
+    }
+}
+
+/* ---- open / close ------------------------------------------------------- */
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof tmp) return -1;
+    memcpy(tmp, dir, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+    return 0;
+}
+
+static rl_status qs_open_dbs(rl_qs *qs)
+{
+    MDB_txn *txn = NULL;
+    unsigned flags = qs->read_only ? 0 : MDB_CREATE;
+    int rc = mdb_txn_begin(qs->env, NULL, qs->read_only ? MDB_RDONLY : 0, &txn);
+    if (rc) return qs_mdb_err(qs, rc, "open store");
+    for (int i = 0; i < IX_N && !rc; i++) rc = mdb_dbi_open(txn, ix_name[i], flags, &qs->ix[i]);
+    if (!rc) rc = mdb_dbi_open(txn, "t2i", flags, &qs->t2i);
+    if (!rc) rc = mdb_dbi_open(txn, "i2t", flags, &qs->i2t);
+    if (!rc) rc = mdb_dbi_open(txn, "meta", flags, &qs->meta);
+    if (!rc) rc = mdb_dbi_open(txn, "graphs", flags, &qs->graphs);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return qs_mdb_err(qs, rc, "open store tables (an empty store opened read-only?)");
+    }
+    /* format version: write on creation, check afterwards */
+    MDB_val k = {7, "version"}, v;
+    rc = mdb_get(txn, qs->meta, &k, &v);
+    if (rc == MDB_NOTFOUND && !qs->read_only) {
+        uint32_t ver = QS_FORMAT_VERSION;
+        v.mv_size = sizeof ver;
+        v.mv_data = &ver;
+        rc = mdb_put(txn, qs->meta, &k, &v, 0);
+    } else if (rc == 0) {
+        uint32_t ver = 0;
+        if (v.mv_size == sizeof ver) memcpy(&ver, v.mv_data, sizeof ver);
+        if (ver != QS_FORMAT_VERSION) {
+            mdb_txn_abort(txn);
+            return rl_errorf(qs->err, sizeof qs->err, RL_ERR_STORE,
+                             "store format version %u, this rootline reads %u", ver,
+                             QS_FORMAT_VERSION);
+        }
+    } else if (rc == MDB_NOTFOUND) {
+        rc = 0;
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return qs_mdb_err(qs, rc, "store metadata");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc ? qs_mdb_err(qs, rc, "open store") : RL_OK;
+}
+
+rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char *err, size_t cap)
+{
+    rl_status st = RL_OK;
+    rl_qs *qs = NULL;
+    int rc;
+    *out = NULL;
+    if (!dir || !*dir) return rl_errorf(err, cap, RL_ERR_USAGE, "lmdb: empty directory name");
+    qs = qs_calloc(1, sizeof *qs);
+    if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
+    qs->read_only = opt && opt->read_only;
+    qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 20);
+    if (!qs->read_only && mkdir_p(dir) != 0) {
+        st = rl_errorf(err, cap, RL_ERR_IO, "lmdb: cannot create directory %s: %s", dir,
+                       strerror(errno));
+        goto out;
+    }
+    if ((rc = mdb_env_create(&qs->env)) != 0) goto mdb_fail;
+    uint64_t map = opt && opt->map_size ? opt->map_size : ((uint64_t)256 << 30);
+    if ((rc = mdb_env_set_mapsize(qs->env, (size_t)map)) != 0) goto mdb_fail;
+    if ((rc = mdb_env_set_maxdbs(qs->env, 16)) != 0) goto mdb_fail;
+    if ((rc = mdb_env_set_maxreaders(qs->env, 256)) != 0) goto mdb_fail;
+    unsigned flags = MDB_NOTLS | (qs->read_only ? MDB_RDONLY : 0);
+    if (opt && opt->no_sync) flags |= MDB_NOSYNC;
+    if ((rc = mdb_env_open(qs->env, dir, flags, 0644)) != 0) goto mdb_fail;
+    int dead = 0;
+    mdb_reader_check(qs->env, &dead); /* clear slots of crashed readers */
+    if ((st = qs_open_dbs(qs)) != RL_OK) {
+        rl_errorf(err, cap, st, "lmdb:%s: %s", dir, qs->err);
+        goto out;
+    }
+    qs->cache = qs_calloc(QS_CACHE_SLOTS, sizeof *qs->cache);
+    if (!qs->cache) {
+        st = rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
+        goto out;
+    }
+    *out = qs;
+    qs = NULL;
+    goto out;
+mdb_fail:
+    st = rl_errorf(err, cap, rc == ENOENT ? RL_ERR_NOTFOUND : RL_ERR_STORE, "lmdb:%s: %s", dir,
+                   mdb_strerror(rc));
+out:
+    rl_qs_free(qs);
+    return st;
+}
+
+void rl_qs_free(rl_qs *qs)
+{
+    if (!qs) return;
+    if (qs->wtxn) rl_qs_write_abort(qs);
+    if (qs->rtxn) mdb_txn_abort(qs->rtxn);
+    cache_clear(qs);
+    free(qs->cache);
+    free(qs->pending);
+    if (qs->env) mdb_env_close(qs->env);
+    free(qs);
+}
+
+const char *rl_qs_errmsg(const rl_qs *qs)
+{
+    return qs ? qs->err : "";
+}
+
+/* ---- read snapshots ----------------------------------------------------- */
+static rl_status qs_flush(rl_qs *qs);
+
+/* Gets a transaction to read from: the write transaction if one is open (after
+ * flushing buffered writes), else the shared read snapshot. */
+static rl_status qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
+{
+    *owns = 0;
+    if (qs->wtxn) {
+        *txn = qs->wtxn;
+        return qs_flush(qs);
+    }
+    if (!qs->rtxn_live) {
+        int rc = qs->rtxn ? mdb_txn_renew(qs->rtxn)
+                          : mdb_txn_begin(qs->env, NULL, MDB_RDONLY, &qs->rtxn);
+        if (rc) return qs_mdb_err(qs, rc, "begin read snapshot");
+        qs->rtxn_live = 1;
+    }
+    qs->rrefs++;
+    *owns = 1;
+    *txn = qs->rtxn;
+    return RL_OK;
+}
+
+static void qs_read_release(rl_qs *qs, int owns)
+{
+    if (!owns) return;
+    if (qs->rrefs && --qs->rrefs == 0 && qs->rtxn_live) {
+        mdb_txn_reset(qs->rtxn);
+        qs->rtxn_live = 0;
+    }
+}
+
+rl_status rl_qs_snapshot_begin(rl_qs *qs)
+{
+    MDB_txn *t;
+    int owns;
+    if (qs->wtxn) return RL_OK; /* reads see the open write transaction */
+    return qs_read_acquire(qs, &t, &owns);
+}
+
+void rl_qs_snapshot_end(rl_qs *qs)
+{
+    if (qs->wtxn) return;
+    qs_read_release(qs, 1);
+}
+
+/* ---- write transactions ------------------------------------------------- */
+rl_status rl_qs_write_begin(rl_qs *qs)
+{
+    if (qs->read_only)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "store opened read-only");
+    if (qs->wtxn)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
+                         "a write transaction is already open");
+    int rc = mdb_txn_begin(qs->env, NULL, 0, &qs->wtxn);
+    if (rc) {
+        qs->wtxn = NULL;
+        return qs_mdb_err(qs, rc, "begin write transaction");
+    }
+    MDB_val k = {7, "next_id"}, v;
+    rc = mdb_get(qs->wtxn, qs->meta, &k, &v);
+    qs->next_id = 1;
+    if (rc == 0 && v.mv_size == 8) qs->next_id = get_be64(v.mv_data);
+    qs->npending = 0;
+    return RL_OK;
+}
+
+rl_status rl_qs_write_commit(rl_qs *qs)
+{
+    if (!qs->wtxn)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "no write transaction is open");
+    rl_status st = qs_flush(qs);
+    if (st != RL_OK) goto fail;
+    unsigned char idb[8];
+    put_be64(idb, qs->next_id);
+    MDB_val k = {7, "next_id"}, v = {8, idb};
+    int rc = mdb_put(qs->wtxn, qs->meta, &k, &v, 0);
+    if (rc) {
+        st = qs_mdb_err(qs, rc, "commit");
+        goto fail;
+    }
+    rc = mdb_txn_commit(qs->wtxn);
+    qs->wtxn = NULL;
+    if (rc) {
+        cache_clear(qs);
+        qs->generation++;
+        return qs_mdb_err(qs, rc, "commit");
+    }
+    return RL_OK;
+fail:
+    rl_qs_write_abort(qs);
+    return st;
+}
+
+void rl_qs_write_abort(rl_qs *qs)
+{
+    if (!qs->wtxn) return;
+    mdb_txn_abort(qs->wtxn);
+    qs->wtxn = NULL;
+    qs->npending = 0;
+    cache_clear(qs); /* ids handed out in this transaction are void */
+    qs->generation++;
+}
+
+int rl_qs_in_write(const rl_qs *qs)
+{
+    return qs->wtxn != NULL;
+}
+
+uint64_t rl_qs_generation(const rl_qs *qs)
+{
+    return qs->generation;
+}
+
+/* ---- dictionary --------------------------------------------------------- */
+static rl_status term_key(const unsigned char *enc, size_t len, unsigned char *buf, MDB_val *k)
+{
+    if (len <= QS_KEY_INLINE_MAX) {
+        k->mv_data = (void *)enc;
+        k->mv_size = len;
+        return RL_OK;
+    }
+    unsigned int dl = 0;
+    buf[0] = 'H';
+    if (!EVP_Digest(enc, len, buf + 1, &dl, EVP_sha256(), NULL)) return RL_ERR_INTERNAL;
+    k->mv_data = buf;
+    k->mv_size = 1 + dl;
+    return RL_OK;
+}
+
+rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int create, rl_id *id)
+{
+    *id = 0;
+    if (len == 0) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "empty term");
+    if (create && !qs->wtxn)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
+                         "creating a term needs a write transaction");
+    uint64_t h = fnv1a(enc, len);
+    cache_slot *slot = &qs->cache[h & (QS_CACHE_SLOTS - 1)];
+    if (slot->key && slot->hash == h && slot->len == len && !memcmp(slot->key, enc, len)) {
+        *id = slot->id;
+        return RL_OK;
+    }
+    unsigned char hbuf[1 + EVP_MAX_MD_SIZE];
+    MDB_val k, v;
+    rl_status st = term_key(enc, len, hbuf, &k);
+    if (st != RL_OK) return rl_errorf(qs->err, sizeof qs->err, st, "term digest failed");
+    MDB_txn *txn;
+    int owns;
+    if ((st = qs_read_acquire(qs, &txn, &owns)) != RL_OK) return st;
+    int rc = mdb_get(txn, qs->t2i, &k, &v);
+    if (rc == 0 && v.mv_size == 8) {
+        *id = get_be64(v.mv_data);
+    } else if (rc == MDB_NOTFOUND && create) {
+        unsigned char idb[8];
+        put_be64(idb, qs->next_id);
+        MDB_val iv = {8, idb}, tv = {len, (void *)enc};
+        rc = mdb_put(txn, qs->t2i, &k, &iv, MDB_NOOVERWRITE);
+        if (!rc) rc = mdb_put(txn, qs->i2t, &iv, &tv, MDB_APPEND);
+        if (rc) st = qs_mdb_err(qs, rc, "add term");
+        else *id = qs->next_id++;
+    } else if (rc != MDB_NOTFOUND) {
+        st = qs_mdb_err(qs, rc, "look up term");
+    }
+    qs_read_release(qs, owns);
+    if (st == RL_OK && *id) {
+        unsigned char *copy = qs_alloc(len);
+        if (copy) { /* the cache is an optimisation: no memory, no entry */
+            memcpy(copy, enc, len);
+            free(slot->key);
+            slot->key = copy;
+            slot->len = len;
+            slot->hash = h;
+            slot->id = *id;
+        }
+    }
+    return st;
+}
+
+rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
+                           void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
+{
+    MDB_txn *txn;
+    int owns;
+    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    unsigned char idb[8];
+    put_be64(idb, id);
+    MDB_val k = {8, idb}, v;
+    int rc = mdb_get(txn, qs->i2t, &k, &v);
+    if (rc == 0) fn(ud, v.mv_data, v.mv_size);
+    else if (rc == MDB_NOTFOUND)
+        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOTFOUND, "term id %llu unknown",
+                       (unsigned long long)id);
+    else st = qs_mdb_err(qs, rc, "read term");
+    qs_read_release(qs, owns);
+    return st;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+static int cmp_order(const void *a, const void *b, void *arg)
+{
+    const int *ord = arg;
+    const rl_quad *x = a, *y = b;
+    for (int i = 0; i < 4; i++) {
+        rl_id u = quad_field(x, ord[i]), w = quad_field(y, ord[i]);
+        if (u != w) return u < w ? -1 : 1;
+    }
+    return 0;
+}
+
+static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta)
+{
+    unsigned char kb[8];
+    put_be64(kb, c);
+    MDB_val k = {8, kb}, v;
+    uint64_t n = 0;
+    int rc = mdb_get(txn, qs->graphs, &k, &v);
+    if (rc == 0 && v.mv_size == 8) memcpy(&n, v.mv_data, 8);
+    else if (rc && rc != MDB_NOTFOUND) return qs_mdb_err(qs, rc, "graph count");
+    n = (uint64_t)((int64_t)n + delta);
+    if (n == 0) {
+        rc = mdb_del(txn, qs->graphs, &k, NULL);
+        if (rc == MDB_NOTFOUND) rc = 0;
+    } else {
+        v.mv_size = 8;
+        v.mv_data = &n;
+        rc = mdb_put(txn, qs->graphs, &k, &v, 0);
+    }
+    return rc ? qs_mdb_err(qs, rc, "graph count") : RL_OK;
+}
+
+/* Writes the buffered quads: sorted per index, so LMDB inserts in key order. */
+static rl_status qs_flush(rl_qs *qs)
+{
+    size_t n = qs->npending, kept = 0;
+    if (n == 0) return RL_OK;
+    rl_quad *q = qs->pending;
+    unsigned char key[32];
+    MDB_val k = {32, key}, empty = {0, ""};
+    qs->npending = 0;
+    qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[IX_SPOC]);
+    for (size_t i = 0; i < n; i++) {
+        if (kept && !cmp_order(&q[kept - 1], &q[i], (void *)ix_order[IX_SPOC])) continue;
+        quad_key(&q[i], IX_SPOC, key);
+        int rc = mdb_put(qs->wtxn, qs->ix[IX_SPOC], &k, &empty, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST) continue;
+        if (rc) return qs_mdb_err(qs, rc, "write spoc");
+        q[kept++] = q[i];
+    }
+    for (int ix = 1; ix < IX_N; ix++) {
+        qsort_r(q, kept, sizeof *q, cmp_order, (void *)ix_order[ix]);
+        for (size_t i = 0; i < kept; i++) {
+            quad_key(&q[i], ix, key);
+            int rc = mdb_put(qs->wtxn, qs->ix[ix], &k, &empty, 0);
+            if (rc) return qs_mdb_err(qs, rc, "write index");
+        }
+        if (ix != IX_CSPO) continue;
+        for (size_t i = 0; i < kept;) { /* sorted by graph: one counter update per graph */
+            size_t j = i;
+            while (j < kept && q[j].c == q[i].c) j++;
+            rl_status st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
+            if (st != RL_OK) return st;
+            i = j;
+        }
+    }
+    return RL_OK;
+}
+
+rl_status rl_qs_add(rl_qs *qs, const rl_quad *q)
+{
+    if (!q->s || !q->p || !q->o)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "quad with a zero term id");
+    if (!qs->wtxn) {
+        rl_status st = rl_qs_write_begin(qs);
+        if (st == RL_OK) st = rl_qs_add(qs, q);
+        if (st == RL_OK) return rl_qs_write_commit(qs);
+        rl_qs_write_abort(qs);
+        return st;
+    }
+    if (qs->npending == qs->cappending) {
+        if (qs->npending >= qs->pending_max) {
+            rl_status st = qs_flush(qs);
+            if (st != RL_OK) return st;
+        } else {
+            size_t nc = qs->cappending ? qs->cappending * 2 : 1024;
+            if (nc > qs->pending_max) nc = qs->pending_max;
+            rl_quad *np = qs_alloc(nc * sizeof *np);
+            if (!np) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "write buffer");
+            if (qs->npending) memcpy(np, qs->pending, qs->npending * sizeof *np);
+            free(qs->pending);
+            qs->pending = np;
+            qs->cappending = nc;
+        }
+    }
+    qs->pending[qs->npending++] = *q;
+    return RL_OK;
+}
+
+rl_status rl_qs_remove(rl_qs *qs, const rl_quad *q, int *removed)
+{
+    if (removed) *removed = 0;
+    if (!qs->wtxn) {
+        rl_status st = rl_qs_write_begin(qs);
+        if (st == RL_OK) st = rl_qs_remove(qs, q, removed);
+        if (st == RL_OK) return rl_qs_write_commit(qs);
+        rl_qs_write_abort(qs);
+        return st;
+    }
+    rl_status st = qs_flush(qs);
+    if (st != RL_OK) return st;
+    unsigned char key[32];
+    MDB_val k = {32, key};
+    quad_key(q, IX_SPOC, key);
+    int rc = mdb_del(qs->wtxn, qs->ix[IX_SPOC], &k, NULL);
+    if (rc == MDB_NOTFOUND) return RL_OK;
+    if (rc) return qs_mdb_err(qs, rc, "remove");
+    for (int ix = 1; ix < IX_N; ix++) {
+        quad_key(q, ix, key);
+        rc = mdb_del(qs->wtxn, qs->ix[ix], &k, NULL);
+        if (rc) return qs_mdb_err(qs, rc, "remove from index");
+    }
+    if (removed) *removed = 1;
+    return graph_count_add(qs, qs->wtxn, q->c, -1);
+}
+
+rl_status rl_qs_clear_graph(rl_qs *qs, rl_id c)
+{
+    rl_quad pat = {0, 0, 0, c}, q;
+    rl_qs_iter *it = NULL;
+    rl_quad *all = NULL;
+    size_t n = 0, cap = 0;
+    rl_status st;
+    int own = !qs->wtxn;
+    if (own && (st = rl_qs_write_begin(qs)) != RL_OK) return st;
+    if ((st = rl_qs_find(qs, &pat, RL_QS_IN_GRAPH, &it)) != RL_OK) goto out;
+    int r;
+    while ((r = rl_qs_iter_next(it, &q)) == 1) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            rl_quad *na = realloc(all, nc * sizeof *na);
+            if (!na) {
+                st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "clear graph");
+                goto out;
+            }
+            all = na;
+            cap = nc;
+        }
+        all[n++] = q;
+    }
+    if (r < 0) {
+        st = RL_ERR_STORE;
+        goto out;
+    }
+    rl_qs_iter_free(it);
+    it = NULL;
+    for (size_t i = 0; i < n && st == RL_OK; i++) st = rl_qs_remove(qs, &all[i], NULL);
+out:
+    rl_qs_iter_free(it);
+    free(all);
+    if (own) {
+        if (st == RL_OK) st = rl_qs_write_commit(qs);
+        else rl_qs_write_abort(qs);
+    }
+    return st;
+}
+
+/* ---- counts ------------------------------------------------------------- */
+rl_status rl_qs_count(rl_qs *qs, uint64_t *n)
+{
+    MDB_txn *txn;
+    int owns;
+    MDB_stat ms;
+    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    int rc = mdb_stat(txn, qs->ix[IX_SPOC], &ms);
+    qs_read_release(qs, owns);
+    if (rc) return qs_mdb_err(qs, rc, "count");
+    *n = ms.ms_entries;
+    return RL_OK;
+}
+
+rl_status rl_qs_graph_count(rl_qs *qs, rl_id c, uint64_t *n)
+{
+    MDB_txn *txn;
+    int owns;
+    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    unsigned char kb[8];
+    put_be64(kb, c);
+    MDB_val k = {8, kb}, v;
+    *n = 0;
+    int rc = mdb_get(txn, qs->graphs, &k, &v);
+    if (rc == 0 && v.mv_size == 8) memcpy(n, v.mv_data, 8);
+    else if (rc && rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "graph count");
+    qs_read_release(qs, owns);
+    return st;
+}
+
+rl_status rl_qs_graphs(rl_qs *qs, rl_id **ids, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    int owns, rc;
+    MDB_val k, v;
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    if ((rc = mdb_cursor_open(txn, qs->graphs, &cur)) != 0) {
+        st = qs_mdb_err(qs, rc, "list graphs");
+        goto out;
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        rl_id c = get_be64(k.mv_data);
+        if (c == 0) continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            rl_id *na = realloc(*ids, nc * sizeof *na);
+            if (!na) {
+                st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "list graphs");
+                goto out;
+            }
+            *ids = na;
+            cap = nc;
+        }
+        (*ids)[(*n)++] = c;
+    }
+    if (rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "list graphs");
+out:
+    if (cur) mdb_cursor_close(cur);
+    qs_read_release(qs, owns);
+    if (st != RL_OK) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
+rl_status rl_qs_disk_usage(rl_qs *qs, uint64_t *bytes)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    int rc = mdb_env_info(qs->env, &info);
+    if (!rc) rc = mdb_env_stat(qs->env, &ms);
+    if (rc) return qs_mdb_err(qs, rc, "store size");
+    *bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+    return RL_OK;
+}
+
+/* ---- pattern scans ------------------------------------------------------ */
+static int choose_index(const rl_quad *p, rl_qs_graph_mode mode, size_t *plen)
+{
+    int first = mode == RL_QS_IN_GRAPH ? IX_CSPO : IX_SPOC;
+    int last = mode == RL_QS_IN_GRAPH ? IX_COSP : IX_OSPC;
+    int bound = (p->s != 0) + (p->p != 0) + (p->o != 0) + (mode == RL_QS_IN_GRAPH);
+    for (int ix = first; ix <= last; ix++) {
+        size_t pl = 0;
+        while (pl < 4) {
+            int f = ix_order[ix][pl];
+            if (f == 3 ? mode != RL_QS_IN_GRAPH : quad_field(p, f) == 0) break;
+            pl++;
+        }
+        if ((int)pl == bound) {
+            *plen = pl;
+            return ix;
+        }
+    }
+    *plen = 0; /* not reached: the six orders cover every shape */
+    return first;
+}
+
+rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, rl_qs_iter **out)
+{
+    *out = NULL;
+    rl_qs_iter *it = qs_calloc(1, sizeof *it);
+    if (!it) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
+    it->qs = qs;
+    it->mode = mode;
+    it->ix = choose_index(pattern, mode, &it->plen);
+    unsigned char key[32];
+    quad_key(pattern, it->ix, key);
+    memcpy(it->prefix, key, it->plen * 8);
+    it->plen *= 8;
+    rl_status st = qs_read_acquire(qs, &it->txn, &it->owns_read);
+    if (st != RL_OK) {
+        free(it);
+        return st;
+    }
+    int rc = mdb_cursor_open(it->txn, qs->ix[it->ix], &it->cur);
+    if (rc) {
+        st = qs_mdb_err(qs, rc, "find");
+        rl_qs_iter_free(it);
+        return st;
+    }
+    *out = it;
+    return RL_OK;
+}
+
+int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
+{
+    MDB_val k, v;
+    for (;;) {
+        int rc;
+        if (!it->started) {
+            it->started = 1;
+            k.mv_size = it->plen;
+            k.mv_data = it->prefix;
+            rc = it->plen ? mdb_cursor_get(it->cur, &k, &v, MDB_SET_RANGE)
+                          : mdb_cursor_get(it->cur, &k, &v, MDB_FIRST);
+        } else {
+            rc = mdb_cursor_get(it->cur, &k, &v, MDB_NEXT);
+        }
+        if (rc == MDB_NOTFOUND) return 0;
+        if (rc) {
+            qs_mdb_err(it->qs, rc, "scan");
+            return -1;
+        }
+        if (k.mv_size != 32 || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
+        key_quad(k.mv_data, it->ix, q);
+        if (it->mode == RL_QS_UNION) {
+            /* C is the last key field here, so copies of one triple in several
+             * graphs are adjacent: report the triple once */
+            if (it->have_last && it->last.s == q->s && it->last.p == q->p &&
+                it->last.o == q->o)
+                continue;
+            it->last = *q;
+            it->have_last = 1;
+        }
+        return 1;
+    }
+}
+
+void rl_qs_iter_free(rl_qs_iter *it)
+{
+    if (!it) return;
+    if (it->cur) mdb_cursor_close(it->cur);
+    qs_read_release(it->qs, it->owns_read);
+    free(it);
+}

@@ -1,0 +1,99 @@
+/* query.c: parse-check, execute, write. */
+#include "query.h"
+
+#include <rasqal.h>
+#include <string.h>
+
+static int find_service(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
+{
+    (void)q;
+    if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE)
+        *(int *)ud = 1;
+    return 0;
+}
+
+/* Parses with rasqal to report syntax errors and refuse unsafe forms. */
+static rl_status query_check(rl_store *st, const char *text, const char *base, char *err,
+                             size_t cap)
+{
+    librdf_world *w = rl_store_world(st);
+    rasqal_world *rw = librdf_world_get_rasqal(w);
+    rl_status s = RL_OK;
+    raptor_uri *bu = NULL;
+    rasqal_query *q = rasqal_new_query(rw, "sparql", NULL);
+    if (!q) return rl_errorf(err, cap, RL_ERR_INTERNAL, "cannot create a SPARQL parser");
+    if (base) bu = raptor_new_uri(librdf_world_get_raptor(w), (const unsigned char *)base);
+    rl_store_log_clear(st);
+    rl_store_capture_rasqal(st);
+    if (rasqal_query_prepare(q, (const unsigned char *)text, bu)) {
+        const char *m = rl_store_log_last(st);
+        s = rl_errorf(err, cap, RL_ERR_INPUT, "SPARQL syntax error: %s", *m ? m : "(no detail)");
+        goto out;
+    }
+    rasqal_query_verb verb = rasqal_query_get_verb(q);
+    if (verb != RASQAL_QUERY_VERB_SELECT && verb != RASQAL_QUERY_VERB_ASK &&
+        verb != RASQAL_QUERY_VERB_CONSTRUCT && verb != RASQAL_QUERY_VERB_DESCRIBE) {
+        s = rl_errorf(err, cap, RL_ERR_UNSUPPORTED,
+                      "only SELECT, ASK, CONSTRUCT and DESCRIBE are queries; updates go to "
+                      "the service's /update endpoint");
+        goto out;
+    }
+    int service = 0;
+    rasqal_query_graph_pattern_visit2(q, find_service, &service);
+    if (service)
+        s = rl_errorf(err, cap, RL_ERR_UNSUPPORTED,
+                      "SERVICE is refused: rootline does not fetch remote endpoints");
+out:
+    if (bu) raptor_free_uri(bu);
+    rasqal_free_query(q);
+    return s;
+}
+
+rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
+                       const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
+{
+    uint64_t dummy;
+    const char *base = opt ? opt->base_uri : NULL;
+    librdf_world *w = rl_store_world(st);
+    librdf_query *q = NULL;
+    librdf_query_results *res = NULL;
+    librdf_uri *bu = NULL;
+    rl_status s;
+    int pinned = 0;
+    if (!rows) rows = &dummy;
+    *rows = 0;
+    if ((s = query_check(st, text, base, err, cap)) != RL_OK) return s;
+    if (base) bu = librdf_new_uri(w, (const unsigned char *)base);
+    q = librdf_new_query(w, "sparql", NULL, (const unsigned char *)text, bu);
+    if (!q) {
+        s = rl_errorf(err, cap, RL_ERR_INTERNAL, "cannot create the query");
+        goto out;
+    }
+    if ((s = rl_store_snapshot_begin(st)) != RL_OK) {
+        s = rl_errorf(err, cap, s, "cannot open a read snapshot");
+        goto out;
+    }
+    pinned = 1;
+    rl_store_log_clear(st);
+    res = librdf_model_query_execute(rl_store_model(st), q);
+    if (!res) {
+        const char *m = rl_store_log_last(st);
+        s = rl_errorf(err, cap, *m ? RL_ERR_INPUT : RL_ERR_UNSUPPORTED,
+                      "query could not be executed: %s",
+                      *m ? m : "the query uses a form the engine cannot run "
+                               "(e.g. MINUS, NOT EXISTS, DESCRIBE <iri>)");
+        goto out;
+    }
+    if (opt && opt->adapt_format) {
+        int graph = librdf_query_results_is_graph(res) != 0;
+        if (graph && !rl_format_is_graph(fmt)) fmt = RL_FMT_TURTLE;
+        if (!graph && rl_format_is_graph(fmt)) fmt = RL_FMT_JSON;
+    }
+    s = rl_results_write(w, res, fmt, out, opt ? &opt->limits : NULL, rows, err, cap);
+out:
+    if (res) librdf_free_query_results(res);
+    if (q) librdf_free_query(q);
+    if (pinned) rl_store_snapshot_end(st);
+    if (bu) librdf_free_uri(bu);
+    return s;
+}

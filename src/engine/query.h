@@ -1,0 +1,31 @@
+/* query.h: run one SPARQL query against a store and write its results.
+ *
+ * The query is parsed with rasqal first: syntax errors come back as
+ * RL_ERR_INPUT with the parser's message and position; SERVICE (rasqal would
+ * make the HTTP request itself) and updates are refused.  The query then runs
+ * through librdf inside one read snapshot, and the results are written by
+ * results.c.  (The server's guard/rewrite layer extends this; see docs.)
+ *
+ * Thread safety: as the store.
+ */
+#ifndef RL_QUERY_H
+#define RL_QUERY_H
+
+#include "results.h"
+#include "store.h"
+
+typedef struct rl_query_options {
+    const char *base_uri;   /* NULL = none */
+    rl_write_limits limits;
+    int adapt_format;       /* 1: a graph result in a bindings format is written as
+                               Turtle, a bindings result in a graph format as JSON */
+} rl_query_options;
+
+/* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets
+ * the number of rows/triples written.  Errors: RL_ERR_INPUT (syntax),
+ * RL_ERR_UNSUPPORTED (SERVICE, update, a form librdf cannot run),
+ * RL_ERR_USAGE (format does not fit the query form), RL_ERR_LIMIT. */
+rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
+                       const rl_query_options *opt, uint64_t *rows, char *err, size_t cap);
+
+#endif

@@ -1,0 +1,52 @@
+/* results.h: rootline's own SPARQL result writers.
+ *
+ * Rasqal's JSON and XML writers emit non-standard "unbound" entries that
+ * standard clients cannot read (redland-facts.md §2); these writers follow
+ * the W3C formats: SPARQL 1.1 Query Results JSON, XML, CSV and TSV, plus an
+ * aligned text table.  Graph results (CONSTRUCT/DESCRIBE) go through
+ * Redland's serializers (Turtle, N-Triples, N-Quads, RDF/XML).
+ *
+ * Writers stream row by row; the row ceiling is an error (RL_ERR_LIMIT), never
+ * a silent truncation.  Thread safety: as the store.
+ */
+#ifndef RL_RESULTS_H
+#define RL_RESULTS_H
+
+#include "status.h"
+
+#include <redland.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum rl_format {
+    RL_FMT_JSON,
+    RL_FMT_XML,
+    RL_FMT_CSV,
+    RL_FMT_TSV,
+    RL_FMT_TABLE,
+    RL_FMT_TURTLE,
+    RL_FMT_NTRIPLES,
+    RL_FMT_NQUADS,
+    RL_FMT_RDFXML
+} rl_format;
+
+/* Parses a format name (json, xml, csv, tsv, table, turtle, ntriples,
+ * nquads, rdfxml).  RL_ERR_USAGE for an unknown name. */
+rl_status rl_format_parse(const char *name, rl_format *out);
+/* The MIME type of a format. */
+const char *rl_format_mime(rl_format f);
+/* Whether the format writes graphs (Turtle...) rather than bindings. */
+int rl_format_is_graph(rl_format f);
+
+typedef struct rl_write_limits {
+    uint64_t max_rows; /* 0 = 10 million */
+} rl_write_limits;
+
+/* Writes `res` (bindings, boolean or graph) to `out` in format `fmt`.  A
+ * graph format for a SELECT/ASK result, or the reverse, is RL_ERR_USAGE.
+ * More rows than the limit is RL_ERR_LIMIT (the output then ends early but
+ * is closed syntactically).  *rows gets the rows written. */
+rl_status rl_results_write(librdf_world *w, librdf_query_results *res, rl_format fmt, FILE *out,
+                           const rl_write_limits *lim, uint64_t *rows, char *err, size_t cap);
+
+#endif
