@@ -284,12 +284,15 @@ static rl_status parse_pass(imp *im, FILE *f, const char *path, const char *fmt,
     }
     int perr = 0;
     size_t n;
+    /* Some Raptor parsers (N-Triples) log a bad line and go on: any error in
+     * the log fails the batch. */
     while (!perr && im->fail == RL_OK && (n = fread(buf, 1, IMPORT_CHUNK, f)) > 0) {
         done += n;
-        perr = raptor_parser_parse_chunk(im->parser, buf, n, 0);
+        perr = raptor_parser_parse_chunk(im->parser, buf, n, 0) || *rl_store_log_last(im->st);
         progress(o, path, done, total, im->triples, &last);
     }
-    if (!perr && im->fail == RL_OK) perr = raptor_parser_parse_chunk(im->parser, NULL, 0, 1);
+    if (!perr && im->fail == RL_OK)
+        perr = raptor_parser_parse_chunk(im->parser, NULL, 0, 1) || *rl_store_log_last(im->st);
     progress(o, path, done, total, im->triples, &last);
     if (o->progress == RL_PROGRESS_BAR) fputc('\n', o->progress_out ? o->progress_out : stderr);
     if (im->fail != RL_OK) {

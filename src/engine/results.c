@@ -4,6 +4,7 @@
 #include "buf.h"
 
 #include <jansson.h>
+#include <utf8proc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +158,26 @@ static void csv_field(FILE *out, const unsigned char *s, size_t n)
     fputc('"', out);
 }
 
+/* Terminal columns a UTF-8 string occupies (CJK is two wide). */
+static size_t display_width(const unsigned char *s, size_t n)
+{
+    size_t w = 0;
+    while (n > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)n, &cp);
+        if (k <= 0) { /* invalid byte: count it as one column */
+            k = 1;
+            w++;
+        } else {
+            int cw = utf8proc_charwidth(cp);
+            w += cw > 0 ? (size_t)cw : 0;
+        }
+        s += k;
+        n -= (size_t)k;
+    }
+    return w;
+}
+
 /* ---- bindings ----------------------------------------------------------- */
 typedef struct table_rows {
     rl_buf cells; /* all cells, NUL-separated */
@@ -203,7 +224,7 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
             else {
                 rl_buf_puts(&tab.cells, n);
                 rl_buf_append(&tab.cells, "", 1);
-                tab.width[i] = strlen(n);
+                tab.width[i] = display_width((const unsigned char *)n, strlen(n));
             }
         }
         if (fmt == RL_FMT_CSV) fputs("\r\n", out);
@@ -248,7 +269,8 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
             } else if (fmt == RL_FMT_TABLE) {
                 rl_buf_clear(&cell);
                 if (v) term_plain(v, &cell);
-                if (cell.len > tab.width[i]) tab.width[i] = cell.len;
+                size_t dw = cell.len ? display_width(cell.data, cell.len) : 0;
+                if (dw > tab.width[i]) tab.width[i] = dw;
                 if (rl_buf_append(&tab.cells, cell.data ? cell.data : (unsigned char *)"",
                                   cell.len) != RL_OK ||
                     rl_buf_append(&tab.cells, "", 1) != RL_OK)
@@ -273,8 +295,8 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
         const char *p = (const char *)tab.cells.data;
         for (uint64_t r = 0; p && r <= *rows; r++) {
             for (int i = 0; i < nv; i++) {
-                size_t n = strlen(p);
-                fprintf(out, "%s%s%*s", i ? " | " : "", p, (int)(tab.width[i] - n), "");
+                size_t n = strlen(p), dw = display_width((const unsigned char *)p, n);
+                fprintf(out, "%s%s%*s", i ? " | " : "", p, (int)(tab.width[i] - dw), "");
                 p += n + 1;
             }
             fputc('\n', out);

@@ -105,11 +105,18 @@ rl_status rl_store_new(const char *uri, const rl_store_options *opt, rl_store **
     memcpy(st->kind, uri, (size_t)(colon - uri));
     const char *arg = colon + 1, *q = strchr(arg, '?');
     if ((s = rl_buf_append(&name, arg, q ? (size_t)(q - arg) : strlen(arg))) != RL_OK) goto out;
-    const char *factory = st->kind;
-    if (!strcmp(st->kind, "memory")) factory = "trees";
+    const char *factory = st->kind, *mem_opts = "";
+    if (!strcmp(st->kind, "memory")) {
+        /* Redland `trees` has no contexts (measured: context_add_statement fails),
+         * and every import is a named graph: use the indexed in-memory hashes. */
+        factory = "hashes";
+        mem_opts = ",hash-type='memory'";
+        if (name.len == 0) s = rl_buf_puts(&name, "memory");
+    }
     else if (!strcmp(st->kind, "lmdb") && name.len == 0) s = rl_buf_puts(&name, "./var/store");
     const char *prefix = strcmp(factory, "lmdb") ? "contexts='yes'" : "";
     if (s == RL_OK) s = redland_options(q ? q + 1 : NULL, prefix, &opts);
+    if (s == RL_OK) s = rl_buf_puts(&opts, mem_opts);
     if (s == RL_OK && opt && opt->read_only && !strcmp(factory, "lmdb"))
         s = rl_buf_puts(&opts, opts.len ? ",read-only='yes'" : "read-only='yes'");
     if (s != RL_OK) {

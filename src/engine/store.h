@@ -2,7 +2,8 @@
  *
  * Store URIs (the `--store` option / ROOTLINE_STORE):
  *   lmdb:DIR[?mapsize=BYTES&no-sync=yes]  the embedded store (default lmdb:./var/store)
- *   memory:                               Redland `trees` (process lifetime only)
+ *   memory:                               in-memory Redland `hashes` (process lifetime
+ *                                         only; `trees` has no named graphs)
  *   NAME:ARG[?k=v&...]                    any other Redland storage, e.g.
  *                                         hashes:db?hash-type=bdb&dir=/var/lib/x
  * Every storage is opened with contexts: each import is a named graph.

@@ -1,0 +1,281 @@
+/* test_quadstore.c: the LMDB quad store against a brute-force model. */
+#include "quadstore.h"
+#include "testutil.h"
+
+#define NQ 3000
+static rl_quad model[NQ];
+static size_t nmodel;
+
+static unsigned long long rng = 88172645463325252ull;
+static rl_id rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (rl_id)(rng % n) + 1;
+}
+
+static int in_model(const rl_quad *q)
+{
+    for (size_t i = 0; i < nmodel; i++)
+        if (!memcmp(&model[i], q, sizeof *q)) return 1;
+    return 0;
+}
+
+static rl_qs *open_store(const char *dir)
+{
+    char err[256];
+    rl_qs *qs = NULL;
+    rl_qs_options o = {1ull << 30, 500, 0, 1}; /* small pending buffer: many flushes */
+    CU_ASSERT_EQUAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    return qs;
+}
+
+/* Fill with random quads (ids 1..12 in s/p/o, graphs 0..3), duplicates included. */
+static void fill(rl_qs *qs)
+{
+    nmodel = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_write_begin(qs), RL_OK);
+    for (int i = 0; i < NQ; i++) {
+        rl_quad q = {rnd(12), rnd(6), rnd(12), rnd(4) - 1};
+        CU_ASSERT_EQUAL_FATAL(rl_qs_add(qs, &q), RL_OK);
+        if (!in_model(&q)) model[nmodel++] = q;
+    }
+    CU_ASSERT_EQUAL_FATAL(rl_qs_write_commit(qs), RL_OK);
+}
+
+/* Compares one pattern scan with the brute-force answer. */
+static void check_pattern(rl_qs *qs, rl_quad pat, rl_qs_graph_mode mode)
+{
+    rl_qs_iter *it = NULL;
+    rl_quad q;
+    size_t got = 0, want = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_find(qs, &pat, mode, &it), RL_OK);
+    int r;
+    while ((r = rl_qs_iter_next(it, &q)) == 1) {
+        got++;
+        CU_ASSERT(!pat.s || q.s == pat.s);
+        CU_ASSERT(!pat.p || q.p == pat.p);
+        CU_ASSERT(!pat.o || q.o == pat.o);
+        if (mode == RL_QS_IN_GRAPH) CU_ASSERT(q.c == pat.c);
+        CU_ASSERT(in_model(&q));
+    }
+    CU_ASSERT_EQUAL(r, 0);
+    rl_qs_iter_free(it);
+    /* expected count: quads (or distinct triples for UNION) matching */
+    for (size_t i = 0; i < nmodel; i++) {
+        const rl_quad *m = &model[i];
+        if ((pat.s && m->s != pat.s) || (pat.p && m->p != pat.p) || (pat.o && m->o != pat.o))
+            continue;
+        if (mode == RL_QS_IN_GRAPH && m->c != pat.c) continue;
+        if (mode == RL_QS_UNION) {
+            int dup = 0;
+            for (size_t j = 0; j < i && !dup; j++)
+                dup = model[j].s == m->s && model[j].p == m->p && model[j].o == m->o &&
+                      (!pat.s || model[j].s == pat.s);
+            if (dup) continue;
+        }
+        want++;
+    }
+    CU_ASSERT_EQUAL(got, want);
+}
+
+static void test_all_pattern_shapes(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
+    fill(qs);
+    uint64_t n = 0;
+    CU_ASSERT_EQUAL(rl_qs_count(qs, &n), RL_OK);
+    CU_ASSERT_EQUAL(n, nmodel);
+    for (int shape = 0; shape < 8; shape++) {
+        for (int trial = 0; trial < 6; trial++) {
+            rl_quad pat = {shape & 1 ? rnd(12) : 0, shape & 2 ? rnd(6) : 0,
+                           shape & 4 ? rnd(12) : 0, rnd(4) - 1};
+            check_pattern(qs, pat, RL_QS_UNION);
+            check_pattern(qs, pat, RL_QS_IN_GRAPH);
+            check_pattern(qs, pat, RL_QS_ALL_QUADS);
+        }
+    }
+    /* per-graph counts agree with the model, graph list excludes graph 0 */
+    rl_id *ids = NULL;
+    size_t ng = 0;
+    CU_ASSERT_EQUAL(rl_qs_graphs(qs, &ids, &ng), RL_OK);
+    CU_ASSERT_EQUAL(ng, 3);
+    for (rl_id c = 0; c < 4; c++) {
+        uint64_t gc = 0, want = 0;
+        for (size_t i = 0; i < nmodel; i++) want += model[i].c == c;
+        CU_ASSERT_EQUAL(rl_qs_graph_count(qs, c, &gc), RL_OK);
+        CU_ASSERT_EQUAL(gc, want);
+    }
+    free(ids);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_abort_changes_nothing(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    fill(qs);
+    uint64_t before = 0, after = 0;
+    rl_qs_count(qs, &before);
+    rl_id id_before = 0;
+    CU_ASSERT_EQUAL(rl_qs_write_begin(qs), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_write_begin(qs), RL_ERR_USAGE); /* no nesting */
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)"Uhttp://new", 11, 1, &id_before), RL_OK);
+    CU_ASSERT(id_before > 0);
+    for (int i = 0; i < 2000; i++) {
+        rl_quad q = {100 + (rl_id)i, 1, 1, 7};
+        CU_ASSERT_EQUAL(rl_qs_add(qs, &q), RL_OK);
+    }
+    rl_qs_count(qs, &after); /* the open transaction sees its own writes */
+    CU_ASSERT_EQUAL(after, before + 2000);
+    uint64_t gen = rl_qs_generation(qs);
+    rl_qs_write_abort(qs);
+    CU_ASSERT_EQUAL(rl_qs_generation(qs), gen + 1);
+    rl_qs_count(qs, &after);
+    CU_ASSERT_EQUAL(after, before);
+    rl_id id = 99;
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)"Uhttp://new", 11, 0, &id), RL_OK);
+    CU_ASSERT_EQUAL(id, 0); /* the term vanished with the transaction */
+    uint64_t g7 = 1;
+    rl_qs_graph_count(qs, 7, &g7);
+    CU_ASSERT_EQUAL(g7, 0);
+    /* creating a term outside a transaction is refused */
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)"Ux", 2, 1, &id), RL_ERR_USAGE);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_remove_and_clear(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    fill(qs);
+    int removed = 0;
+    rl_quad victim = model[0];
+    CU_ASSERT_EQUAL(rl_qs_remove(qs, &victim, &removed), RL_OK);
+    CU_ASSERT_EQUAL(removed, 1);
+    CU_ASSERT_EQUAL(rl_qs_remove(qs, &victim, &removed), RL_OK);
+    CU_ASSERT_EQUAL(removed, 0);
+    model[0] = model[--nmodel];
+    check_pattern(qs, (rl_quad){victim.s, 0, 0, victim.c}, RL_QS_IN_GRAPH);
+    check_pattern(qs, (rl_quad){0, victim.p, victim.o, 0}, RL_QS_UNION);
+    CU_ASSERT_EQUAL(rl_qs_clear_graph(qs, 2), RL_OK);
+    size_t k = 0;
+    for (size_t i = 0; i < nmodel; i++)
+        if (model[i].c != 2) model[k++] = model[i];
+    nmodel = k;
+    uint64_t n = 0, g2 = 9;
+    rl_qs_count(qs, &n);
+    CU_ASSERT_EQUAL(n, nmodel);
+    rl_qs_graph_count(qs, 2, &g2);
+    CU_ASSERT_EQUAL(g2, 0);
+    check_pattern(qs, (rl_quad){0, 0, 0, 2}, RL_QS_IN_GRAPH);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_persistence_and_long_terms(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    unsigned char big[5000];
+    memset(big, 'x', sizeof big);
+    big[0] = 'L';
+    rl_id a = 0, b = 0, c = 0;
+    CU_ASSERT_EQUAL(rl_qs_write_begin(qs), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, big, sizeof big, 1, &a), RL_OK);
+    big[4999] = 'y'; /* differs only at the end: must get another id */
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, big, sizeof big, 1, &b), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)"Uhttp://p", 9, 1, &c), RL_OK);
+    CU_ASSERT(a && b && a != b);
+    rl_quad q = {c, c, a, 0};
+    CU_ASSERT_EQUAL(rl_qs_add(qs, &q), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_write_commit(qs), RL_OK);
+    rl_qs_free(qs);
+    qs = open_store(dir); /* reopen: everything is still there */
+    rl_id a2 = 0;
+    big[4999] = 'x';
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, big, sizeof big, 0, &a2), RL_OK);
+    CU_ASSERT_EQUAL(a2, a);
+    uint64_t n = 0;
+    rl_qs_count(qs, &n);
+    CU_ASSERT_EQUAL(n, 1);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+/* Fail allocation N for N = 1.. until open + a whole transaction succeeds:
+ * each failure must leave the store exactly as it was. */
+static void test_fault_injection(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    fill(qs);
+    uint64_t before = 0;
+    rl_qs_count(qs, &before);
+    rl_qs_free(qs);
+    int failures = 0, success = 0;
+    char err[256];
+    rl_qs_options o = {1ull << 30, 0, 0, 1}; /* default pending buffer: it grows */
+    for (unsigned n = 1; n < 200 && !success; n++) {
+        rl__qs_fail_alloc_after(n);
+        qs = NULL;
+        rl_status s = rl_qs_new(dir, &o, &qs, err, sizeof err);
+        if (s == RL_OK) s = rl_qs_write_begin(qs);
+        for (int i = 0; i < 5000 && s == RL_OK; i++) {
+            rl_quad q = {500 + (rl_id)i, 2, 3, 1};
+            s = rl_qs_add(qs, &q);
+        }
+        if (s == RL_OK) s = rl_qs_write_commit(qs);
+        else if (qs) rl_qs_write_abort(qs);
+        rl__qs_fail_alloc_after(0);
+        rl_qs_free(qs);
+        qs = open_store(dir);
+        uint64_t now = 0;
+        CU_ASSERT_EQUAL(rl_qs_count(qs, &now), RL_OK);
+        rl_qs_free(qs);
+        if (s == RL_OK) {
+            CU_ASSERT_EQUAL(now, before + 5000);
+            success = 1;
+        } else {
+            CU_ASSERT_EQUAL(s, RL_ERR_NOMEM);
+            CU_ASSERT_EQUAL(now, before);
+            failures++;
+        }
+    }
+    CU_ASSERT(failures >= 3); /* open, cache, several buffer growths */
+    CU_ASSERT(success);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_open_errors(void)
+{
+    char err[256];
+    rl_qs *qs = NULL;
+    rl_qs_options ro = {0, 0, 1, 0};
+    CU_ASSERT_NOT_EQUAL(rl_qs_new("/nonexistent/dir/x", &ro, &qs, err, sizeof err), RL_OK);
+    CU_ASSERT_PTR_NULL(qs);
+    CU_ASSERT(strlen(err) > 0);
+    CU_ASSERT_EQUAL(rl_qs_new("", NULL, &qs, err, sizeof err), RL_ERR_USAGE);
+}
+
+int main(void)
+{
+    static const rl_test_case cases[] = {{"all 16 pattern shapes vs brute force", test_all_pattern_shapes},
+                                         {"abort changes nothing", test_abort_changes_nothing},
+                                         {"remove and clear graph", test_remove_and_clear},
+                                         {"persistence, long terms", test_persistence_and_long_terms},
+                                         {"fault injection: fail allocation N", test_fault_injection},
+                                         {"open errors", test_open_errors},
+                                         {NULL, NULL}};
+    return rl_test_main("quadstore", cases);
+}
