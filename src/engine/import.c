@@ -4,6 +4,7 @@
 #include "term.h"
 #include "timefmt.h"
 #include "vocab.h"
+#include "writer.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -30,18 +31,20 @@ typedef struct imp {
     size_t ngraphs;
     rl_status fail;
     char msg[512];
+    rl_writer *writer;    /* lmdb path: the store-writer thread */
+    rl_buf tb[4];         /* lmdb path: encodings of s, p, o, g */
 } imp;
 
 static const char *accepted[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml", NULL};
 
 /* ---- sink: where statements go ------------------------------------------ */
-static rl_status enc_term(imp *im, const raptor_term *t)
+static rl_status enc_term(imp *im, const raptor_term *t, rl_buf *out)
 {
-    rl_buf_clear(&im->enc);
-    if (t->type != RAPTOR_TERM_TYPE_BLANK) return rl_term_encode(t, &im->enc);
-    rl_status s = rl_buf_append(&im->enc, "B", 1);
-    if (s == RL_OK) s = rl_buf_puts(&im->enc, im->blank_prefix);
-    if (s == RL_OK) s = rl_buf_append(&im->enc, t->value.blank.string, t->value.blank.string_len);
+    rl_buf_clear(out);
+    if (t->type != RAPTOR_TERM_TYPE_BLANK) return rl_term_encode(t, out);
+    rl_status s = rl_buf_append(out, "B", 1);
+    if (s == RL_OK) s = rl_buf_puts(out, im->blank_prefix);
+    if (s == RL_OK) s = rl_buf_append(out, t->value.blank.string, t->value.blank.string_len);
     return s;
 }
 
@@ -62,16 +65,17 @@ static rl_status sink_add(imp *im, raptor_term *s, raptor_term *p, raptor_term *
                           raptor_term *g)
 {
     if (im->validate_only) return RL_OK;
-    if (im->qs) {
-        rl_quad q;
-        rl_id *slot[4] = {&q.s, &q.p, &q.o, &q.c};
+    if (im->writer) {
         raptor_term *t[4] = {s, p, o, g};
+        const unsigned char *b[4];
+        size_t n[4];
         for (int i = 0; i < 4; i++) {
-            rl_status r = enc_term(im, t[i]);
-            if (r == RL_OK) r = rl_qs_term_id(im->qs, im->enc.data, im->enc.len, 1, slot[i]);
+            rl_status r = enc_term(im, t[i], &im->tb[i]);
             if (r != RL_OK) return r;
+            b[i] = im->tb[i].data;
+            n[i] = im->tb[i].len;
         }
-        return rl_qs_add(im->qs, &q);
+        return rl_writer_add(im->writer, b, n);
     }
     librdf_statement *stmt = librdf_new_statement_from_nodes(
         im->w, scoped_term(im, s), scoped_term(im, p), scoped_term(im, o));
@@ -113,7 +117,7 @@ static void on_statement(void *ud, raptor_statement *s)
                      IMPORT_MAX_GRAPHS);
         if (r == RL_OK && (r = sink_add(im, s->subject, s->predicate, s->object, g)) != RL_OK)
             snprintf(im->msg, sizeof im->msg, "store: %s",
-                     im->qs ? rl_qs_errmsg(im->qs) : rl_store_log_last(im->st));
+                     im->writer ? rl_writer_errmsg(im->writer) : rl_store_log_last(im->st));
     }
     if (r != RL_OK) {
         im->fail = r;
@@ -346,6 +350,7 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     im.rw = librdf_world_get_raptor(im.w);
     im.max_triples = o->max_triples ? o->max_triples : 200000000ull;
     rl_buf_init(&im.enc, 0);
+    for (int i = 0; i < 4; i++) rl_buf_init(&im.tb[i], 0);
     rl_time_now_iso(t0, sizeof t0);
     FILE *f = fopen(path, "rb");
     if (!f) return rl_errorf(err, cap, RL_ERR_IO, "%s: %s", path, strerror(errno));
@@ -372,30 +377,44 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         im.validate_only = 0;
         rewind(f);
     }
-    if ((r = rl_store_begin(st)) != RL_OK) {
-        r = rl_errorf(err, cap, r, "%s: cannot begin a transaction: %s", path,
-                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+    if (im.qs) { /* lmdb: parse here, write in the writer thread, one transaction */
+        if ((r = rl_writer_new(im.qs, &im.writer)) != RL_OK) {
+            r = rl_errorf(err, cap, r, "%s: cannot start the store writer", path);
+            goto out;
+        }
+    } else if ((r = rl_store_begin(st)) != RL_OK) {
+        r = rl_errorf(err, cap, r, "%s: cannot begin a transaction: %s", path, rl_store_log_last(st));
         goto out;
+    } else {
+        in_txn = 1;
     }
-    in_txn = 1;
     if ((r = parse_pass(&im, f, path, fmt, bytes, o, err, cap)) != RL_OK) goto out;
     res->triples = im.triples;
     rl_time_now_iso(t1, sizeof t1);
     if ((r = write_provenance(&im, path, res->checksum, fmt, bytes, t0, t1)) != RL_OK) {
         r = rl_errorf(err, cap, r, "%s: writing provenance failed: %s", path,
-                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+                      im.writer ? rl_writer_errmsg(im.writer) : rl_store_log_last(st));
         goto out;
     }
-    in_txn = 0;
-    if ((r = rl_store_commit(st)) != RL_OK)
-        r = rl_errorf(err, cap, r, "%s: commit failed: %s", path,
-                      im.qs ? rl_qs_errmsg(im.qs) : rl_store_log_last(st));
+    if (im.writer) {
+        rl_writer *w = im.writer;
+        im.writer = NULL;
+        char werr[512];
+        if ((r = rl_writer_finish(w, 1, werr, sizeof werr)) != RL_OK)
+            r = rl_errorf(err, cap, r, "%s: store write failed, nothing imported: %s", path, werr);
+    } else {
+        in_txn = 0;
+        if ((r = rl_store_commit(st)) != RL_OK)
+            r = rl_errorf(err, cap, r, "%s: commit failed: %s", path, rl_store_log_last(st));
+    }
 out:
+    if (im.writer) rl_writer_finish(im.writer, 0, NULL, 0); /* abort */
     if (in_txn) rl_store_rollback(st);
     fclose(f);
     for (size_t i = 0; i < im.ngraphs; i++) raptor_free_term(im.graphs[i]);
     free(im.graphs);
     if (im.batch_graph) raptor_free_term(im.batch_graph);
     rl_buf_free(&im.enc);
+    for (int i = 0; i < 4; i++) rl_buf_free(&im.tb[i]);
     return r;
 }

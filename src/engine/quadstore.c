@@ -114,11 +114,22 @@ static void key_quad(const unsigned char *key, int ix, rl_quad *q)
     for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], get_be64(key + 8 * i));
 }
 
-static uint64_t fnv1a(const unsigned char *b, size_t n)
+/* Hash for the in-memory term cache (not a digest): 8 bytes per step. */
+static uint64_t cache_hash(const unsigned char *b, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        b += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, b, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
 }
 
 static void cache_clear(rl_qs *qs)
@@ -289,8 +300,8 @@ static void qs_read_release(rl_qs *qs, int owns)
 
 rl_status rl_qs_snapshot_begin(rl_qs *qs)
 {
-    MDB_txn *t;
-    int owns;
+    MDB_txn *t = NULL;
+    int owns = 0;
     if (qs->wtxn) return RL_OK; /* reads see the open write transaction */
     return qs_read_acquire(qs, &t, &owns);
 }
@@ -392,7 +403,7 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
     if (create && !qs->wtxn)
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
                          "creating a term needs a write transaction");
-    uint64_t h = fnv1a(enc, len);
+    uint64_t h = cache_hash(enc, len);
     cache_slot *slot = &qs->cache[h & (QS_CACHE_SLOTS - 1)];
     if (slot->key && slot->hash == h && slot->len == len && !memcmp(slot->key, enc, len)) {
         *id = slot->id;
@@ -402,22 +413,30 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
     MDB_val k, v;
     rl_status st = term_key(enc, len, hbuf, &k);
     if (st != RL_OK) return rl_errorf(qs->err, sizeof qs->err, st, "term digest failed");
-    MDB_txn *txn;
-    int owns;
+    MDB_txn *txn = NULL;
+    int owns = 0;
     if ((st = qs_read_acquire(qs, &txn, &owns)) != RL_OK) return st;
-    int rc = mdb_get(txn, qs->t2i, &k, &v);
-    if (rc == 0 && v.mv_size == 8) {
-        *id = get_be64(v.mv_data);
-    } else if (rc == MDB_NOTFOUND && create) {
+    int rc;
+    if (create) {
+        /* One search: NOOVERWRITE returns the stored id if the term exists. */
         unsigned char idb[8];
         put_be64(idb, qs->next_id);
-        MDB_val iv = {8, idb}, tv = {len, (void *)enc};
-        rc = mdb_put(txn, qs->t2i, &k, &iv, MDB_NOOVERWRITE);
-        if (!rc) rc = mdb_put(txn, qs->i2t, &iv, &tv, MDB_APPEND);
+        v.mv_size = 8;
+        v.mv_data = idb;
+        rc = mdb_put(txn, qs->t2i, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST && v.mv_size == 8) {
+            *id = get_be64(v.mv_data);
+            rc = 0;
+        } else if (rc == 0) {
+            MDB_val iv = {8, idb}, tv = {len, (void *)enc};
+            rc = mdb_put(txn, qs->i2t, &iv, &tv, MDB_APPEND);
+            if (!rc) *id = qs->next_id++;
+        }
         if (rc) st = qs_mdb_err(qs, rc, "add term");
-        else *id = qs->next_id++;
-    } else if (rc != MDB_NOTFOUND) {
-        st = qs_mdb_err(qs, rc, "look up term");
+    } else {
+        rc = mdb_get(txn, qs->t2i, &k, &v);
+        if (rc == 0 && v.mv_size == 8) *id = get_be64(v.mv_data);
+        else if (rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "look up term");
     }
     qs_read_release(qs, owns);
     if (st == RL_OK && *id) {
@@ -437,8 +456,8 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
 rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
                            void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
 {
-    MDB_txn *txn;
-    int owns;
+    MDB_txn *txn = NULL;
+    int owns = 0;
     rl_status st = qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
     unsigned char idb[8];
@@ -487,41 +506,63 @@ static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta
     return rc ? qs_mdb_err(qs, rc, "graph count") : RL_OK;
 }
 
+/* Puts n sorted quads into index ix through one cursor.  When the smallest
+ * key is above the index's current last key (bulk loads: new ids grow), LMDB
+ * appends without searching.  With `dedup`, keys already present are dropped
+ * from q and the survivors are compacted; *kept gets their number. */
+static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, size_t *kept)
+{
+    MDB_cursor *cur = NULL;
+    unsigned char key[32];
+    MDB_val k = {32, key}, lk, lv, empty = {0, ""};
+    size_t out = 0;
+    rl_status st = RL_OK;
+    int rc = mdb_cursor_open(qs->wtxn, qs->ix[ix], &cur);
+    if (rc) return qs_mdb_err(qs, rc, "write index");
+    int append = 0;
+    if (n) {
+        quad_key(&q[0], ix, key);
+        rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
+        if (rc == MDB_NOTFOUND) append = 1;
+        else if (rc == 0 && lk.mv_size == 32) append = memcmp(key, lk.mv_data, 32) > 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (dedup && out && !cmp_order(&q[out - 1], &q[i], (void *)ix_order[ix])) continue;
+        quad_key(&q[i], ix, key);
+        rc = mdb_cursor_put(cur, &k, &empty, append ? MDB_APPEND : (dedup ? MDB_NOOVERWRITE : 0));
+        if (rc == MDB_KEYEXIST) continue;
+        if (rc) {
+            st = qs_mdb_err(qs, rc, "write index");
+            break;
+        }
+        q[out++] = q[i];
+    }
+    mdb_cursor_close(cur);
+    if (kept) *kept = out;
+    return st;
+}
+
 /* Writes the buffered quads: sorted per index, so LMDB inserts in key order. */
 static rl_status qs_flush(rl_qs *qs)
 {
     size_t n = qs->npending, kept = 0;
     if (n == 0) return RL_OK;
     rl_quad *q = qs->pending;
-    unsigned char key[32];
-    MDB_val k = {32, key}, empty = {0, ""};
     qs->npending = 0;
     qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[IX_SPOC]);
-    for (size_t i = 0; i < n; i++) {
-        if (kept && !cmp_order(&q[kept - 1], &q[i], (void *)ix_order[IX_SPOC])) continue;
-        quad_key(&q[i], IX_SPOC, key);
-        int rc = mdb_put(qs->wtxn, qs->ix[IX_SPOC], &k, &empty, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST) continue;
-        if (rc) return qs_mdb_err(qs, rc, "write spoc");
-        q[kept++] = q[i];
-    }
-    for (int ix = 1; ix < IX_N; ix++) {
+    rl_status st = put_sorted(qs, IX_SPOC, q, n, 1, &kept); /* drops quads already stored */
+    for (int ix = 1; ix < IX_N && st == RL_OK; ix++) {
         qsort_r(q, kept, sizeof *q, cmp_order, (void *)ix_order[ix]);
-        for (size_t i = 0; i < kept; i++) {
-            quad_key(&q[i], ix, key);
-            int rc = mdb_put(qs->wtxn, qs->ix[ix], &k, &empty, 0);
-            if (rc) return qs_mdb_err(qs, rc, "write index");
-        }
+        st = put_sorted(qs, ix, q, kept, 0, NULL);
         if (ix != IX_CSPO) continue;
-        for (size_t i = 0; i < kept;) { /* sorted by graph: one counter update per graph */
+        for (size_t i = 0; i < kept && st == RL_OK;) { /* sorted by graph: one update per graph */
             size_t j = i;
             while (j < kept && q[j].c == q[i].c) j++;
-            rl_status st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
-            if (st != RL_OK) return st;
+            st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
             i = j;
         }
     }
-    return RL_OK;
+    return st;
 }
 
 rl_status rl_qs_add(rl_qs *qs, const rl_quad *q)
@@ -625,8 +666,8 @@ out:
 /* ---- counts ------------------------------------------------------------- */
 rl_status rl_qs_count(rl_qs *qs, uint64_t *n)
 {
-    MDB_txn *txn;
-    int owns;
+    MDB_txn *txn = NULL;
+    int owns = 0;
     MDB_stat ms;
     rl_status st = qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
@@ -639,8 +680,8 @@ rl_status rl_qs_count(rl_qs *qs, uint64_t *n)
 
 rl_status rl_qs_graph_count(rl_qs *qs, rl_id c, uint64_t *n)
 {
-    MDB_txn *txn;
-    int owns;
+    MDB_txn *txn = NULL;
+    int owns = 0;
     rl_status st = qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
     unsigned char kb[8];
@@ -656,7 +697,7 @@ rl_status rl_qs_graph_count(rl_qs *qs, rl_id c, uint64_t *n)
 
 rl_status rl_qs_graphs(rl_qs *qs, rl_id **ids, size_t *n)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
     int owns, rc;
     MDB_val k, v;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NODE_CACHE_SLOTS (1u << 16)
+#define NODE_CACHE_SLOTS (1u << 20) /* 8 MiB of slots; terms are shared refs */
 #define LMDB_FACTORY_NAME "lmdb"
 
 typedef struct node_slot {

@@ -183,6 +183,35 @@ static void test_bad_import_changes_nothing(void)
     free(uri);
 }
 
+/* The store fills up in the middle of an import (writer thread fails):
+ * the error names the limit and nothing of the batch is visible. */
+static void test_store_full_midway(void)
+{
+    char err[512], *uri = NULL, *file = NULL;
+    rl_store *st = NULL;
+    rl_import_result r;
+    CU_ASSERT_FATAL(asprintf(&uri, "lmdb:%s/full?mapsize=2097152", dir) > 0);
+    CU_ASSERT_FATAL(asprintf(&file, "%s/many.nt", dir) > 0);
+    FILE *f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    for (int i = 0; i < 60000; i++)
+        fprintf(f, "<http://f/s%d> <http://f/p> \"a fairly long literal value number %d\" .\n", i, i);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(rl_store_new(uri, NULL, &st, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(rl_import_file(st, files[0], NULL, &r, err, sizeof err), RL_OK);
+    uint64_t before = count(st);
+    rl_status s = rl_import_file(st, file, NULL, &r, err, sizeof err);
+    CU_ASSERT_EQUAL(s, RL_ERR_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "map size"));
+    CU_ASSERT_EQUAL(count(st), before);
+    /* and the store still takes a small import */
+    CU_ASSERT_EQUAL(rl_import_file(st, files[2], NULL, &r, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(count(st), before + 8 + 18); /* 8 data + 18 PROV-O (2 wroteGraph) */
+    rl_store_free(st);
+    free(uri);
+    free(file);
+}
+
 static void test_provenance(void)
 {
     char err[512];
@@ -241,6 +270,7 @@ int main(void)
                                          {"bad import changes nothing", test_bad_import_changes_nothing},
                                          {"union default graph is a set", test_union_default_graph_is_a_set},
                                          {"provenance and export", test_provenance},
+                                         {"store full midway: nothing lands", test_store_full_midway},
                                          {NULL, NULL}};
     int rc = rl_test_main("store", cases);
     rl_test_rmtree(dir);
