@@ -262,8 +262,21 @@ static int run(const char *file, const char *dir, int reps, const char *only)
     return 0;
 }
 
+/* Profiling aid: run query number Q (1-4) `reps` times on an existing store. */
+static int repeat(const char *uri, int q, int reps)
+{
+    char err[512];
+    rl_store *st = NULL;
+    uint64_t rows = 0;
+    if (q < 1 || q > 4 || rl_store_new(uri, NULL, &st, err, sizeof err) != RL_OK) return 1;
+    printf("%s: median %.3f ms\n", QN[q - 1], time_query(st, QS[q - 1], reps, &rows));
+    rl_store_free(st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 5 && !strcmp(argv[1], "repeat")) return repeat(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc >= 3 && !strcmp(argv[1], "gen")) return gen(argv[2], argc > 3 ? atol(argv[3]) : 1000000);
     if (argc >= 4 && !strcmp(argv[1], "run")) return run(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 10, argc > 5 ? argv[5] : NULL);
     fprintf(stderr, "usage: bench_store gen FILE [TRIPLES] | run FILE DIR [REPS [STORES]]\n"

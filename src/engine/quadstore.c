@@ -12,7 +12,7 @@
 
 #define QS_FORMAT_VERSION 1
 #define QS_KEY_INLINE_MAX 480 /* longer term encodings are keyed by SHA-256 */
-#define QS_CACHE_SLOTS (1u << 18)
+#define QS_CACHE_SLOTS (1u << 20) /* 32 MiB of slots; keys are copies */
 
 enum { IX_SPOC, IX_POSC, IX_OSPC, IX_CSPO, IX_CPOS, IX_COSP, IX_N };
 static const int ix_order[IX_N][4] = {
@@ -34,6 +34,11 @@ struct rl_qs {
     MDB_txn *rtxn;      /* reusable read transaction (reset when unused) */
     unsigned rrefs;     /* users of rtxn (iterators, pins, calls) */
     int rtxn_live;      /* rtxn is begun/renewed, not reset */
+    uint64_t rtxn_gen;  /* increments each time rtxn is begun or renewed */
+    MDB_cursor *pool[IX_N];   /* one idle, positioned read cursor per index */
+    struct rl_qs_iter *free_iters; /* recycled iterator structs (at most 16) */
+    int nfree_iters;
+    uint64_t pool_gen[IX_N];  /* rtxn_gen the pooled cursor was used under */
     rl_id next_id;      /* valid inside a write transaction */
     rl_quad *pending;   /* buffered writes of the open transaction */
     size_t npending, cappending, pending_max;
@@ -44,6 +49,7 @@ struct rl_qs {
 };
 
 struct rl_qs_iter {
+    struct rl_qs_iter *next_free;
     rl_qs *qs;
     MDB_txn *txn;
     int owns_read; /* holds a reference on qs->rtxn */
@@ -252,6 +258,13 @@ void rl_qs_free(rl_qs *qs)
 {
     if (!qs) return;
     if (qs->wtxn) rl_qs_write_abort(qs);
+    for (int i = 0; i < IX_N; i++)
+        if (qs->pool[i]) mdb_cursor_close(qs->pool[i]);
+    while (qs->free_iters) {
+        struct rl_qs_iter *n = qs->free_iters->next_free;
+        free(qs->free_iters);
+        qs->free_iters = n;
+    }
     if (qs->rtxn) mdb_txn_abort(qs->rtxn);
     cache_clear(qs);
     free(qs->cache);
@@ -282,6 +295,7 @@ static rl_status qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
                           : mdb_txn_begin(qs->env, NULL, MDB_RDONLY, &qs->rtxn);
         if (rc) return qs_mdb_err(qs, rc, "begin read snapshot");
         qs->rtxn_live = 1;
+        qs->rtxn_gen++;
     }
     qs->rrefs++;
     *owns = 1;
@@ -774,8 +788,14 @@ static int choose_index(const rl_quad *p, rl_qs_graph_mode mode, size_t *plen)
 rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, rl_qs_iter **out)
 {
     *out = NULL;
-    rl_qs_iter *it = qs_calloc(1, sizeof *it);
-    if (!it) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
+    rl_qs_iter *it = qs->free_iters;
+    if (it) {
+        qs->free_iters = it->next_free;
+        qs->nfree_iters--;
+        memset(it, 0, sizeof *it);
+    } else if (!(it = qs_calloc(1, sizeof *it))) {
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
+    }
     it->qs = qs;
     it->mode = mode;
     it->ix = choose_index(pattern, mode, &it->plen);
@@ -788,7 +808,16 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
         free(it);
         return st;
     }
-    int rc = mdb_cursor_open(it->txn, qs->ix[it->ix], &it->cur);
+    int rc = 0;
+    if (it->owns_read && qs->pool[it->ix]) {
+        /* reuse the idle cursor: if the snapshot is the same, it is still
+         * positioned, and LMDB then searches only its current leaf page */
+        it->cur = qs->pool[it->ix];
+        qs->pool[it->ix] = NULL;
+        if (qs->pool_gen[it->ix] != qs->rtxn_gen) rc = mdb_cursor_renew(it->txn, it->cur);
+    } else {
+        rc = mdb_cursor_open(it->txn, qs->ix[it->ix], &it->cur);
+    }
     if (rc) {
         st = qs_mdb_err(qs, rc, "find");
         rl_qs_iter_free(it);
@@ -835,7 +864,19 @@ int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
 void rl_qs_iter_free(rl_qs_iter *it)
 {
     if (!it) return;
-    if (it->cur) mdb_cursor_close(it->cur);
+    rl_qs *qs = it->qs;
+    if (it->cur && it->owns_read && !qs->pool[it->ix] && qs->rtxn_live) {
+        qs->pool[it->ix] = it->cur; /* read-only cursors survive reset/renew */
+        qs->pool_gen[it->ix] = qs->rtxn_gen;
+    } else if (it->cur) {
+        mdb_cursor_close(it->cur);
+    }
     qs_read_release(it->qs, it->owns_read);
-    free(it);
+    if (qs->nfree_iters < 16) {
+        it->next_free = qs->free_iters;
+        qs->free_iters = it;
+        qs->nfree_iters++;
+    } else {
+        free(it);
+    }
 }

@@ -16,23 +16,41 @@ typedef struct node_slot {
     raptor_term *term;
 } node_slot;
 
+typedef struct ptr_slot {
+    const raptor_term *term;
+    rl_id id;
+} ptr_slot;
+
+#define RECENT_TERMS 4
+#define STREAM_POOL 16
+
+typedef struct lmdb_stream lmdb_stream;
+
 typedef struct lmdb_inst {
     rl_qs *qs;
     librdf_world *world;
     raptor_world *rworld;
     rl_buf enc;
     node_slot *cache; /* id -> term, direct-mapped */
+    ptr_slot *ptrs;   /* term pointer -> id, checked against cache */
+    raptor_term *recent[RECENT_TERMS]; /* terms of queries (not from the cache) */
+    rl_id recent_id[RECENT_TERMS];
+    unsigned recent_next;
+    uint64_t recent_gen;
+    lmdb_stream *free_streams; /* recycled stream contexts */
+    int nfree_streams;
     uint64_t cache_gen;
 } lmdb_inst;
 
-typedef struct lmdb_stream {
+struct lmdb_stream {
+    lmdb_stream *next_free;
     lmdb_inst *in;
     rl_qs_iter *it;
     int has;
     rl_quad q;
     librdf_statement *st;
     librdf_node *ctx;
-} lmdb_stream;
+};
 
 static lmdb_inst *inst_of(librdf_storage *s)
 {
@@ -79,18 +97,50 @@ static librdf_node *node_for_id(lmdb_inst *in, rl_id id)
         return NULL;
     }
     if (slot->term) raptor_free_term(slot->term);
-    slot->term = raptor_term_copy(d.t);
+    slot->term = d.t;
     slot->id = id;
-    return d.t;
+    uintptr_t h = ((uintptr_t)d.t >> 4) * 0x9e3779b97f4a7c15ull;
+    ptr_slot *ps = &in->ptrs[(h >> 20) & (NODE_CACHE_SLOTS - 1)];
+    ps->term = d.t;
+    ps->id = id;
+    return raptor_term_copy(d.t);
 }
 
-/* Id of a node; create=0 gives *id = 0 for an unknown term. */
+/* Id of a node; create=0 gives *id = 0 for an unknown term.  Rasqal hands
+ * back the very term objects node_for_id made, so a pointer -> id table
+ * answers first; an entry counts only while the node cache still holds that
+ * pointer under that id (the cache's reference keeps the pointer unique). */
 static rl_status id_for_node(lmdb_inst *in, librdf_node *n, int create, rl_id *id)
 {
+    uintptr_t h = ((uintptr_t)n >> 4) * 0x9e3779b97f4a7c15ull;
+    ptr_slot *ps = &in->ptrs[(h >> 20) & (NODE_CACHE_SLOTS - 1)];
+    if (ps->term == n && in->cache[ps->id & (NODE_CACHE_SLOTS - 1)].term == n &&
+        in->cache[ps->id & (NODE_CACHE_SLOTS - 1)].id == ps->id &&
+        rl_qs_generation(in->qs) == in->cache_gen) {
+        *id = ps->id;
+        return RL_OK;
+    }
+    /* the constants of a query come back as new term objects on every call:
+     * remember the last few (URI equality is a pointer compare in raptor) */
+    if (in->recent_gen != rl_qs_generation(in->qs)) {
+        for (int i = 0; i < RECENT_TERMS; i++) in->recent_id[i] = 0;
+        in->recent_gen = rl_qs_generation(in->qs);
+    }
+    for (int i = 0; i < RECENT_TERMS; i++)
+        if (in->recent_id[i] && raptor_term_equals(in->recent[i], n)) {
+            *id = in->recent_id[i];
+            return RL_OK;
+        }
     rl_buf_clear(&in->enc);
     rl_status st = rl_term_encode(n, &in->enc);
-    if (st != RL_OK) return st;
-    return rl_qs_term_id(in->qs, in->enc.data, in->enc.len, create, id);
+    if (st == RL_OK) st = rl_qs_term_id(in->qs, in->enc.data, in->enc.len, create, id);
+    if (st == RL_OK && *id) {
+        unsigned k = in->recent_next++ % RECENT_TERMS;
+        if (in->recent[k]) raptor_free_term(in->recent[k]);
+        in->recent[k] = raptor_term_copy(n);
+        in->recent_id[k] = *id;
+    }
+    return st;
 }
 
 /* ---- streams ------------------------------------------------------------ */
@@ -137,9 +187,19 @@ static void *stream_get(void *ud, int flags)
 static void stream_finished(void *ud)
 {
     lmdb_stream *s = ud;
-    if (s->st) librdf_free_statement(s->st);
+    lmdb_inst *in = s->in;
     if (s->ctx) librdf_free_node(s->ctx);
+    s->ctx = NULL;
     rl_qs_iter_free(s->it);
+    s->it = NULL;
+    if (s->st && in->nfree_streams < STREAM_POOL) { /* keep the statement object too */
+        librdf_statement_clear(s->st);
+        s->next_free = in->free_streams;
+        in->free_streams = s;
+        in->nfree_streams++;
+        return;
+    }
+    if (s->st) librdf_free_statement(s->st);
     free(s);
 }
 
@@ -163,10 +223,16 @@ static librdf_stream *stream_for(lmdb_inst *in, librdf_statement *pat, librdf_no
         if (id_for_node(in, ctx, 0, &q.c) != RL_OK) return NULL;
         if (!q.c) return librdf_new_empty_stream(in->world);
     }
-    lmdb_stream *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
-    s->in = in;
-    s->st = librdf_new_statement(in->world);
+    lmdb_stream *s = in->free_streams;
+    if (s) {
+        in->free_streams = s->next_free;
+        in->nfree_streams--;
+        s->has = 0;
+    } else {
+        if (!(s = calloc(1, sizeof *s))) return NULL;
+        s->in = in;
+        s->st = librdf_new_statement(in->world);
+    }
     if (!s->st || rl_qs_find(in->qs, &q, mode, &s->it) != RL_OK) {
         log_error(in, rl_qs_errmsg(in->qs));
         stream_finished(s);
@@ -200,7 +266,8 @@ static int lmdb_init(librdf_storage *storage, const char *name, librdf_hash *opt
     rl_buf_init(&in->enc, 0);
     librdf_storage_set_instance(storage, in);
     in->cache = calloc(NODE_CACHE_SLOTS, sizeof *in->cache);
-    if (!in->cache) goto out;
+    in->ptrs = calloc(NODE_CACHE_SLOTS, sizeof *in->ptrs);
+    if (!in->cache || !in->ptrs) goto out;
     if (options) {
         char *ms = librdf_hash_get(options, "mapsize");
         if (ms) o.map_size = strtoull(ms, NULL, 10);
@@ -223,7 +290,16 @@ static void lmdb_terminate(librdf_storage *storage)
     lmdb_inst *in = inst_of(storage);
     if (!in) return;
     if (in->cache) node_cache_clear(in);
+    for (int i = 0; i < RECENT_TERMS; i++)
+        if (in->recent[i]) raptor_free_term(in->recent[i]);
+    while (in->free_streams) {
+        lmdb_stream *n = in->free_streams->next_free;
+        librdf_free_statement(in->free_streams->st);
+        free(in->free_streams);
+        in->free_streams = n;
+    }
     free(in->cache);
+    free(in->ptrs);
     rl_qs_free(in->qs);
     rl_buf_free(&in->enc);
     free(in);
