@@ -218,7 +218,7 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
     qs = qs_calloc(1, sizeof *qs);
     if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
     qs->read_only = opt && opt->read_only;
-    qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 20);
+    qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 18);
     if (!qs->read_only && mkdir_p(dir) != 0) {
         st = rl_errorf(err, cap, RL_ERR_IO, "lmdb: cannot create directory %s: %s", dir,
                        strerror(errno));

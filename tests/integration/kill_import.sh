@@ -13,7 +13,7 @@ G="urn:rootline:batch:$SHA"
 
 $R import --progress lines "$WORK/big.nt" >"$WORK/imp.out" 2>"$WORK/imp.err" &
 PID=$!
-# wait (bounded) until it is past 80% (after the first 1M-quad flush into the
+# wait (bounded) until it is past 80% (several 256Ki-quad flushes into the
 # open LMDB transaction), then kill it hard
 i=0
 while [ $i -lt 1200 ] && ! grep -q '[89]0% read, [1-9]' "$WORK/imp.err" 2>/dev/null; do
