@@ -1,5 +1,6 @@
 /* main.c: `rootline` entry point: global options, then one subcommand. */
 #include "cli.h"
+#include "packs.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +31,10 @@ static void usage(FILE *out)
     fprintf(out, "usage: rootline [--store URI] COMMAND [ARGS]\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (size_t p = 0; rl_cli_packs[p]; p++)
+        for (const rl_pack_command *c = rl_cli_packs[p]->commands; c && c->name; c++)
+            fprintf(out, "  %-10s %s [%s pack]\n", c->name, c->summary, rl_cli_packs[p]->name);
     fprintf(out, "\n"
                  "  --store URI   lmdb:DIR (default lmdb:./var/store), memory:, or a Redland\n"
                  "                storage NAME:ARG; also $ROOTLINE_STORE\n"
@@ -117,6 +121,9 @@ int main(int argc, char **argv)
     }
     for (size_t c = 0; c < sizeof commands / sizeof *commands; c++)
         if (!strcmp(argv[i], commands[c].name)) return commands[c].run(argc - i, argv + i);
+    for (size_t p = 0; rl_cli_packs[p]; p++)
+        for (const rl_pack_command *c = rl_cli_packs[p]->commands; c && c->name; c++)
+            if (!strcmp(argv[i], c->name)) return c->run(argc - i, argv + i);
     rl_cli_error("unknown command '%s'", argv[i]);
     usage(stderr);
     return RL_EXIT_USAGE;
