@@ -11,7 +11,7 @@ BUILD="build-essential cmake pkg-config
   librdf0-dev librasqal3-dev libraptor2-dev liblmdb-dev
   libmicrohttpd-dev libcunit1-dev libjansson-dev libutf8proc-dev
   libssl-dev zlib1g-dev"
-TEST="curl python3 python3-rdflib raptor2-utils lmdb-utils"
+TEST="curl python3 python3-rdflib raptor2-utils lmdb-utils golang-go"
 
 pkgs="$BUILD"
 if [ "${ROOTLINE_DEPS_MINIMAL:-0}" != 1 ]; then

@@ -66,7 +66,11 @@ static rl_gr_class classify(const rl_gr_dump *d, const rl_gr_goroutine *g)
 {
     if (g->id == 1) return RL_GR_MAIN;
     if (g->nframes && !strcmp(frame(d, g, g->nframes - 1)->func, "runtime.main")) return RL_GR_MAIN;
-    const char *start = g->nframes && !g->elided ? frame(d, g, g->nframes - 1)->func : "";
+    /* the start frame is the bottom one, except runtime.goexit, which
+     * system tracebacks (SIGQUIT, GOTRACEBACK=system) print below it */
+    size_t nf = g->nframes;
+    if (nf && !strcmp(frame(d, g, nf - 1)->func, "runtime.goexit")) nf--;
+    const char *start = nf && !g->elided ? frame(d, g, nf - 1)->func : "";
     if (in_package(start, "runtime")) return RL_GR_RUNTIME;
     if (g->has_creator && in_package(g->created_by.func, "runtime")) return RL_GR_RUNTIME;
     static const char *std_started[] = {"os/signal.loop", "unique.registerCleanup", NULL};
@@ -112,11 +116,14 @@ static rl_gr_verdict verdict(const rl_gr_dump *d, const rl_gr_goroutine *g, rl_g
                              const char *st, const char *lc, int min_wait)
 {
     if (c != RL_GR_USER) return RL_GR_FINE;
+    /* no minutes printed = under one minute: counts as 0 against min_wait */
+    int waited = g->wait_minutes < 0 ? 0 : g->wait_minutes;
     if (lc[0]) {
         if (!strcmp(lc, "IO wait") && accept_loop(d, g)) return RL_GR_FINE;
-        return g->wait_minutes >= min_wait ? RL_GR_LEAKED : RL_GR_SUSPECT;
+        return waited >= min_wait && (min_wait == 0 || g->wait_minutes >= 0) ? RL_GR_LEAKED
+                                                                              : RL_GR_SUSPECT;
     }
-    if (!strcmp(st, "sleep") && g->wait_minutes >= min_wait) return RL_GR_SUSPECT;
+    if (!strcmp(st, "sleep") && g->wait_minutes >= 0 && waited >= min_wait) return RL_GR_SUSPECT;
     return RL_GR_FINE;
 }
 

@@ -227,7 +227,7 @@ static int is_preamble(span s)
     /* register dump: "rax    0x0" */
     size_t i = 0;
     while (i < s.n && (isalnum((unsigned char)s.p[i]))) i++;
-    if (i > 0 && i < 6 && i < s.n && s.p[i] == ' ') {
+    if (i > 0 && i <= 8 && i < s.n && s.p[i] == ' ') {
         span r = trim((span){s.p + i, s.n - i});
         if (starts(r, "0x")) return 1;
     }
