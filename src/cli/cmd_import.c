@@ -1,6 +1,7 @@
 /* cmd_import.c: `rootline import FILE|DIR...`. */
 #include "cli.h"
 #include "import.h"
+#include "packs.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -18,11 +19,14 @@ static void import_usage(FILE *out)
             "<urn:rootline:batch:SHA256>, PROV-O provenance in <urn:rootline:graph:provenance>.\n"
             "A file whose bytes were imported before is skipped. A directory imports its\n"
             "regular files in name order, each its own batch. Formats: Turtle, TriG,\n"
-            "N-Triples, N-Quads, RDF/XML (recognised from name and content).\n\n"
+            "N-Triples, N-Quads, RDF/XML, and those of the packs (goroutine dumps...),\n"
+            "recognised from content and name.\n\n"
             "  --store URI        store (default $ROOTLINE_STORE or lmdb:./var/store)\n"
             "  --format NAME      turtle|trig|ntriples|nquads|rdfxml (skip recognition)\n"
             "  --max-triples N    refuse a batch with more triples (default 200000000)\n"
             "  --max-bytes N      refuse a larger file (default 8 GiB)\n"
+            "  --set KEY=VALUE    a parameter for a pack format (repeatable), e.g.\n"
+            "                     service=orders for goroutine dumps\n"
             "  --quiet            no progress output\n"
             "  --progress MODE    bar|lines|none (default: bar on a terminal, else lines)\n\n"
             "exit: 0 all imported, 1 usage, 2 some file was bad (it changed nothing; the\n"
@@ -49,6 +53,9 @@ static int import_one(rl_store *st, const char *path, const rl_import_options *o
     else
         printf("%s: imported %llu triples (%s) into <%s>\n", path, (unsigned long long)r.triples,
                r.format, r.graph);
+    if (!r.already && r.warnings)
+        printf("%s: %llu warning(s), recorded in the batch's provenance\n", path,
+               (unsigned long long)r.warnings);
     return 0;
 }
 
@@ -104,9 +111,17 @@ int rl_cmd_import(int argc, char **argv)
         {"store", required_argument, 0, 's'},     {"format", required_argument, 0, 'f'},
         {"max-triples", required_argument, 0, 't'}, {"max-bytes", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},            {"progress", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+        {"set", required_argument, 0, 'S'},        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    enum { MAX_PARAMS = 64, MAX_FORMATS = 64 };
+    const char *params[MAX_PARAMS + 1] = {NULL};
+    const rl_input_format *formats[MAX_FORMATS + 1] = {NULL};
+    size_t nparams = 0, nformats = 0;
+    for (size_t p = 0; rl_cli_packs[p]; p++)
+        for (const rl_input_format *const *f = rl_cli_packs[p]->formats; f && *f; f++)
+            if (nformats < MAX_FORMATS) formats[nformats++] = *f;
     const char *store = NULL;
-    rl_import_options o = {NULL, 0, 0, isatty(2) ? RL_PROGRESS_BAR : RL_PROGRESS_LINES, stderr};
+    rl_import_options o = {NULL, 0, 0, isatty(2) ? RL_PROGRESS_BAR : RL_PROGRESS_LINES, stderr, NULL, NULL};
     unsigned long long v;
     int c;
     while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
@@ -123,6 +138,13 @@ int rl_cmd_import(int argc, char **argv)
             else o.max_bytes = v;
             break;
         case 'q': o.progress = RL_PROGRESS_NONE; break;
+        case 'S':
+            if (!strchr(optarg, '=') || optarg[0] == '=' || nparams == MAX_PARAMS) {
+                rl_cli_error("--set takes KEY=VALUE (at most %d)", MAX_PARAMS);
+                return RL_EXIT_USAGE;
+            }
+            params[nparams++] = optarg;
+            break;
         case 'p':
             if (!strcmp(optarg, "bar")) o.progress = RL_PROGRESS_BAR;
             else if (!strcmp(optarg, "lines")) o.progress = RL_PROGRESS_LINES;
@@ -141,12 +163,16 @@ int rl_cmd_import(int argc, char **argv)
         import_usage(stderr);
         return RL_EXIT_USAGE;
     }
+    o.formats = formats;
+    o.params = params;
     if (o.format) {
         static const char *ok[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml"};
         int good = 0;
         for (size_t i = 0; i < 5; i++) good |= !strcmp(o.format, ok[i]);
+        for (size_t i = 0; i < nformats; i++) good |= !strcmp(o.format, formats[i]->name);
         if (!good) {
-            rl_cli_error("--format: expected turtle, trig, ntriples, nquads or rdfxml");
+            rl_cli_error("--format: expected turtle, trig, ntriples, nquads, rdfxml or a pack "
+                         "format (see rootline --help)");
             return RL_EXIT_USAGE;
         }
     }

@@ -7,16 +7,21 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #define IMPORT_CHUNK (256 * 1024)
 #define IMPORT_MAX_GRAPHS 10000
 
-typedef struct imp {
+#define IMPORT_MAX_WARNINGS 100
+
+typedef struct rl_batch imp;
+struct rl_batch {
     rl_store *st;
     rl_qs *qs;            /* lmdb fast path, or NULL for the librdf path */
     librdf_world *w;
@@ -33,7 +38,16 @@ typedef struct imp {
     char msg[512];
     rl_writer *writer;    /* lmdb path: the store-writer thread */
     rl_buf tb[4];         /* lmdb path: encodings of s, p, o, g */
-} imp;
+    /* pack formats */
+    const rl_input_format *fmt; /* NULL for RDF through Raptor */
+    const char *path;
+    const char *checksum;
+    const char *graph;
+    const char *const *params;
+    double mtime;
+    uint64_t records, nwarnings;
+    char *warnings[IMPORT_MAX_WARNINGS];
+};
 
 static const char *accepted[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml", NULL};
 
@@ -179,6 +193,13 @@ static rl_status write_provenance(imp *im, const char *path, const char *sha, co
     if (r == RL_OK) r = prov(im, pg, B(), iri(im, RL_NS_PROV "generatedAtTime", 0), lit(im, t1, RL_NS_XSD "dateTime"));
     for (size_t i = 0; i < im->ngraphs && r == RL_OK; i++)
         r = prov(im, pg, B(), iri(im, RL_NS_CORE "wroteGraph", 0), raptor_term_copy(im->graphs[i]));
+    if (r == RL_OK && im->fmt) {
+        snprintf(num, sizeof num, "%llu", (unsigned long long)im->records);
+        r = prov(im, pg, B(), iri(im, RL_NS_CORE "recordCount", 0), lit(im, num, RL_NS_XSD "integer"));
+    }
+    for (uint64_t i = 0; i < im->nwarnings && i < IMPORT_MAX_WARNINGS && r == RL_OK; i++)
+        if (im->warnings[i])
+            r = prov(im, pg, B(), iri(im, RL_NS_CORE "warning", 0), lit(im, im->warnings[i], NULL));
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_PROV "Activity", 0));
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "used", 0), S());
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "startedAtTime", 0), lit(im, t0, RL_NS_XSD "dateTime"));
@@ -316,6 +337,152 @@ out:
     return r;
 }
 
+/* ---- the batch API for pack formats (format.h) ---------------------------- */
+raptor_world *rl_batch_world(rl_batch *b)
+{
+    return b->rw;
+}
+const char *rl_batch_path(rl_batch *b)
+{
+    return b->path;
+}
+const char *rl_batch_checksum(rl_batch *b)
+{
+    return b->checksum;
+}
+const char *rl_batch_graph(rl_batch *b)
+{
+    return b->graph;
+}
+double rl_batch_mtime(rl_batch *b)
+{
+    return b->mtime;
+}
+
+const char *rl_batch_param(rl_batch *b, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *const *p = b->params; p && *p; p++)
+        if (!strncmp(*p, key, n) && (*p)[n] == '=') return *p + n + 1;
+    return NULL;
+}
+
+rl_status rl_batch_add(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term *o)
+{
+    if (b->fail != RL_OK) return b->fail;
+    rl_status r = RL_OK;
+    if (!s || !p || !o) r = RL_ERR_NOMEM;
+    else if (++b->triples > b->max_triples) {
+        r = RL_ERR_LIMIT;
+        snprintf(b->msg, sizeof b->msg, "more than %llu triples (the import limit)",
+                 (unsigned long long)b->max_triples);
+    } else if ((r = sink_add(b, s, p, o, b->batch_graph)) != RL_OK) {
+        snprintf(b->msg, sizeof b->msg, "store: %s",
+                 b->writer ? rl_writer_errmsg(b->writer) : rl_store_log_last(b->st));
+    }
+    if (r != RL_OK) b->fail = r;
+    return r;
+}
+
+/* Adds a triple and frees the terms. */
+static rl_status add_owned(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term *o)
+{
+    rl_status r = rl_batch_add(b, s, p, o);
+    if (s) raptor_free_term(s);
+    if (p) raptor_free_term(p);
+    if (o) raptor_free_term(o);
+    return r;
+}
+
+rl_status rl_batch_add_iri(rl_batch *b, const char *s, const char *p, const char *o)
+{
+    return add_owned(b, iri(b, s, NULL), iri(b, p, NULL), iri(b, o, NULL));
+}
+
+rl_status rl_batch_add_lit(rl_batch *b, const char *s, const char *p, const char *lex,
+                           const char *datatype)
+{
+    return add_owned(b, iri(b, s, NULL), iri(b, p, NULL), lit(b, lex, datatype));
+}
+
+void rl_batch_record(rl_batch *b)
+{
+    b->records++;
+}
+
+void rl_batch_warn(rl_batch *b, const char *fmt, ...)
+{
+    if (b->validate_only) return; /* the writing pass records them */
+    if (b->nwarnings < IMPORT_MAX_WARNINGS) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&b->warnings[b->nwarnings], fmt, ap) < 0) b->warnings[b->nwarnings] = NULL;
+        va_end(ap);
+    }
+    b->nwarnings++;
+}
+
+rl_status rl_batch_error(rl_batch *b, rl_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->msg, sizeof b->msg, fmt, ap);
+    va_end(ap);
+    b->fail = st;
+    return st;
+}
+
+static rl_status read_whole(FILE *f, rl_buf *b)
+{
+    char chunk[65536];
+    size_t n;
+    rl_status r = RL_OK;
+    rewind(f);
+    while (r == RL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) r = rl_buf_append(b, chunk, n);
+    if (r == RL_OK && ferror(f)) r = RL_ERR_IO;
+    if (r == RL_OK && !b->data) r = rl_buf_append(b, "", 0);
+    rewind(f);
+    return r;
+}
+
+/* --format NAME, else the first pack format whose sniff accepts the head of
+ * the file, else an RDF syntax (decided later by Raptor's guess). */
+static rl_status choose_format(imp *im, const rl_import_options *o, FILE *f, const char *path,
+                               char *err, size_t cap)
+{
+    im->fmt = NULL;
+    if (o->format) {
+        for (const rl_input_format *const *p = o->formats; p && *p; p++)
+            if (!strcmp((*p)->name, o->format)) im->fmt = *p;
+        if (im->fmt) return RL_OK;
+        for (int i = 0; accepted[i]; i++)
+            if (!strcmp(accepted[i], o->format)) return RL_OK;
+        return rl_errorf(err, cap, RL_ERR_USAGE, "%s: unknown format '%s'", path, o->format);
+    }
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head, f);
+    rewind(f);
+    for (const rl_input_format *const *p = o->formats; p && *p; p++)
+        if ((*p)->sniff && (*p)->sniff(head, n)) {
+            im->fmt = *p;
+            break;
+        }
+    return RL_OK;
+}
+
+/* One pass of a pack format's converter over the whole input. */
+static rl_status convert_pass(imp *im, const rl_buf *text, char *err, size_t cap)
+{
+    im->triples = im->records = 0;
+    im->fail = RL_OK;
+    im->msg[0] = 0;
+    rl_status r = im->fmt->convert(im, (const char *)text->data, text->len);
+    if (r == RL_OK) r = im->fail;
+    if (r != RL_OK)
+        return rl_errorf(err, cap, r, "%s: %s", im->path, im->msg[0] ? im->msg : rl_strerror(r));
+    return RL_OK;
+}
+
 static int batch_exists(imp *im)
 {
     raptor_term *pg = iri(im, RL_GRAPH_PROVENANCE, NULL);
@@ -336,7 +503,9 @@ static int batch_exists(imp *im)
 rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
                          rl_import_result *res, char *err, size_t cap)
 {
-    rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL};
+    rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL};
+    rl_buf text;
+    rl_buf_init(&text, 0);
     const rl_import_options *o = opt ? opt : &dflt;
     imp im;
     rl_status r = RL_OK;
@@ -357,7 +526,8 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     r = file_digest(f, o->max_bytes ? o->max_bytes : ((uint64_t)8 << 30), res->checksum, &bytes,
                     err, cap, path);
     if (r != RL_OK) goto out;
-    const char *fmt = o->format ? o->format : guess_format(im.rw, f, path);
+    if ((r = choose_format(&im, o, f, path, err, cap)) != RL_OK) goto out;
+    const char *fmt = im.fmt ? im.fmt->name : o->format ? o->format : guess_format(im.rw, f, path);
     snprintf(res->format, sizeof res->format, "%s", fmt);
     snprintf(res->graph, sizeof res->graph, "%s%s", RL_GRAPH_BATCH_PREFIX, res->checksum);
     snprintf(im.blank_prefix, sizeof im.blank_prefix, "b%.12s_", res->checksum);
@@ -370,10 +540,25 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         res->already = 1;
         goto out;
     }
+    if (im.fmt) { /* a pack format converts the whole input at once */
+        struct stat sb;
+        if (fstat(fileno(f), &sb) == 0) im.mtime = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
+        text.max = (size_t)bytes + 1;
+        if ((r = read_whole(f, &text)) != RL_OK) {
+            r = rl_errorf(err, cap, r, "%s: cannot read", path);
+            goto out;
+        }
+        im.path = path;
+        im.checksum = res->checksum;
+        im.graph = res->graph;
+        im.params = o->params;
+    }
     im.qs = rl_store_quads(st);
     if (!rl_store_is_transactional(st)) { /* validate first: bad input changes nothing */
         im.validate_only = 1;
-        if ((r = parse_pass(&im, f, path, fmt, bytes, o, err, cap)) != RL_OK) goto out;
+        r = im.fmt ? convert_pass(&im, &text, err, cap)
+                   : parse_pass(&im, f, path, fmt, bytes, o, err, cap);
+        if (r != RL_OK) goto out;
         im.validate_only = 0;
         rewind(f);
     }
@@ -388,8 +573,11 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     } else {
         in_txn = 1;
     }
-    if ((r = parse_pass(&im, f, path, fmt, bytes, o, err, cap)) != RL_OK) goto out;
+    r = im.fmt ? convert_pass(&im, &text, err, cap) : parse_pass(&im, f, path, fmt, bytes, o, err, cap);
+    if (r != RL_OK) goto out;
     res->triples = im.triples;
+    res->records = im.records;
+    res->warnings = im.nwarnings;
     rl_time_now_iso(t1, sizeof t1);
     if ((r = write_provenance(&im, path, res->checksum, fmt, bytes, t0, t1)) != RL_OK) {
         r = rl_errorf(err, cap, r, "%s: writing provenance failed: %s", path,
@@ -416,5 +604,7 @@ out:
     if (im.batch_graph) raptor_free_term(im.batch_graph);
     rl_buf_free(&im.enc);
     for (int i = 0; i < 4; i++) rl_buf_free(&im.tb[i]);
+    for (int i = 0; i < IMPORT_MAX_WARNINGS; i++) free(im.warnings[i]);
+    rl_buf_free(&text);
     return r;
 }

@@ -1,5 +1,5 @@
-/* import.h: RDF files (Turtle, TriG, N-Triples, N-Quads, RDF/XML) into a store
- * as one batch.
+/* import.h: one file into a store as one batch: RDF (Turtle, TriG, N-Triples,
+ * N-Quads, RDF/XML) through Raptor, or a pack format (format.h).
  *
  * A batch is one transaction and one named graph, <urn:rootline:batch:SHA256>
  * where SHA256 is the hex digest of the file's bytes.  Triples without a graph
@@ -17,6 +17,7 @@
 #ifndef RL_IMPORT_H
 #define RL_IMPORT_H
 
+#include "format.h"
 #include "store.h"
 
 #include <stdint.h>
@@ -30,13 +31,18 @@ typedef struct rl_import_options {
     uint64_t max_triples;    /* triple ceiling per batch (0 = 200 million) */
     rl_progress_mode progress;
     FILE *progress_out;      /* where progress goes (stderr if NULL) */
+    const rl_input_format *const *formats; /* pack formats, NULL-terminated (may be NULL);
+                                        tried by content before the RDF syntaxes */
+    const char *const *params;       /* "key=value" for converters, NULL-terminated */
 } rl_import_options;
 
 typedef struct rl_import_result {
     char graph[128];      /* the batch graph IRI */
     char checksum[65];    /* hex SHA-256 of the input */
     char format[32];      /* parser used */
-    uint64_t triples;     /* statements read */
+    uint64_t triples;     /* statements read (RDF) or written (pack formats) */
+    uint64_t records;     /* source records a pack format counted */
+    uint64_t warnings;    /* warnings a pack format raised */
     int already;          /* 1 if the batch was imported before (nothing written) */
 } rl_import_result;
 

@@ -11,6 +11,8 @@
 #ifndef RL_PACK_H
 #define RL_PACK_H
 
+#include "format.h"
+
 #include <stddef.h>
 
 /* A subcommand of `rootline` provided by a pack: `rootline NAME ARGS...`.
@@ -26,6 +28,7 @@ typedef struct rl_pack {
     const char *summary;
     const char *ontology;              /* folder under ontology/, or NULL */
     const rl_pack_command *commands;   /* NULL-terminated by name == NULL */
+    const rl_input_format *const *formats; /* for `rootline import`, NULL-terminated */
 } rl_pack;
 
 #endif

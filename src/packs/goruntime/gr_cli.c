@@ -1,5 +1,6 @@
 /* gr_cli.c: `rootline goroutines analyze [--json] FILE...`. */
 #include "gr_analyze.h"
+#include "gr_import.h"
 #include "gr_series.h"
 #include "gr_pack.h"
 
@@ -15,8 +16,10 @@ static const rl_pack_command gr_commands[] = {
     {"goroutines", "analyze Go goroutine dumps: groups, leaks, suspects", rl_gr_cmd_goroutines},
     {NULL, NULL, NULL}};
 
+static const rl_input_format *const gr_formats[] = {&rl_gr_dump_format, NULL};
+
 const rl_pack rl_goruntime_pack = {"goruntime", "Go runtime: service -> goroutine group -> frame",
-                                   "goruntime", gr_commands};
+                                   "goruntime", gr_commands, gr_formats};
 
 static void usage(FILE *out)
 {
