@@ -132,10 +132,21 @@ static rl_status group_key(const rl_gr_dump *d, const rl_gr_goroutine *g, const 
 {
     rl_buf_clear(b);
     rl_status s = rl_buf_puts(b, st);
-    for (size_t k = 0; k < g->nframes && s == RL_OK; k++) {
+    for (size_t k = 0; k < g->nframes && s == RL_OK; k++) { /* appends, not printf: hot */
         const rl_gr_frame *f = frame(d, g, k);
-        s = rl_buf_printf(b, "\n%s%s\t%s", f->func, mode == RL_GR_EXACT ? f->args : "", f->file);
-        if (s == RL_OK && mode != RL_GR_NO_LINES) s = rl_buf_printf(b, ":%d", f->line);
+        s = rl_buf_append(b, "\n", 1);
+        if (s == RL_OK) s = rl_buf_puts(b, f->func);
+        if (s == RL_OK && mode == RL_GR_EXACT) s = rl_buf_puts(b, f->args);
+        if (s == RL_OK) s = rl_buf_append(b, "\t", 1);
+        if (s == RL_OK) s = rl_buf_puts(b, f->file);
+        if (s == RL_OK && mode != RL_GR_NO_LINES) {
+            char num[16];
+            int n = 0;
+            unsigned v = f->line > 0 ? (unsigned)f->line : 0;
+            do num[sizeof num - 1 - n++] = (char)('0' + v % 10); while ((v /= 10) && n < 15);
+            num[sizeof num - 1 - n] = ':';
+            s = rl_buf_append(b, num + sizeof num - 1 - n, (size_t)n + 1);
+        }
     }
     if (s == RL_OK && g->elided) s = rl_buf_puts(b, "\n...");
     if (s == RL_OK && g->has_creator) s = rl_buf_printf(b, "\ncreated by %s", g->created_by.func);

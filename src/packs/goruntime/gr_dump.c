@@ -19,6 +19,8 @@ typedef struct parser {
     int in_ancestor;      /* inside an [originating from goroutine N] block */
     rl_gr_frame *last;    /* frame whose file line comes next, or NULL */
     rl_status fail;
+    const char **intern;  /* open-addressing set of strings in the arena */
+    size_t intern_cap, intern_n;
 } parser;
 
 typedef struct span {
@@ -43,6 +45,43 @@ static const char *dup(parser *ps, span s)
     const char *r = rl_arena_strndup(ps->a, s.p, s.n);
     if (!r) ps->fail = RL_ERR_LIMIT;
     return r ? r : "";
+}
+
+static uint64_t span_hash(span s)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ s.n;
+    for (size_t i = 0; i < s.n; i++) h = (h ^ (unsigned char)s.p[i]) * 0x100000001b3ull;
+    return h ^ (h >> 31);
+}
+
+/* Function names, files, states and arguments repeat across thousands of
+ * goroutines: keep one copy of each (the dump's memory stays near its size). */
+static const char *intern(parser *ps, span s)
+{
+    if (ps->intern_n * 2 >= ps->intern_cap) {
+        size_t nc = ps->intern_cap ? ps->intern_cap * 2 : 4096;
+        const char **nt = calloc(nc, sizeof *nt);
+        if (!nt) return dup(ps, s);
+        for (size_t i = 0; i < ps->intern_cap; i++) {
+            const char *e = ps->intern[i];
+            if (!e) continue;
+            size_t j = span_hash((span){e, strlen(e)}) & (nc - 1);
+            while (nt[j]) j = (j + 1) & (nc - 1);
+            nt[j] = e;
+        }
+        free(ps->intern);
+        ps->intern = nt;
+        ps->intern_cap = nc;
+    }
+    size_t j = span_hash(s) & (ps->intern_cap - 1);
+    for (const char *e; (e = ps->intern[j]); j = (j + 1) & (ps->intern_cap - 1))
+        if (!strncmp(e, s.p, s.n) && e[s.n] == 0) return e;
+    const char *c = dup(ps, s);
+    if (ps->fail == RL_OK) {
+        ps->intern[j] = c;
+        ps->intern_n++;
+    }
+    return c;
 }
 
 static int starts(span s, const char *lit)
@@ -115,7 +154,7 @@ static void header_fields(parser *ps, rl_gr_goroutine *g, span in)
             sl += tok.n;
         }
     }
-    g->state = dup(ps, (span){state, sl});
+    g->state = intern(ps, (span){state, sl});
 }
 
 static rl_gr_goroutine *new_goroutine(parser *ps, size_t line, span header)
@@ -189,10 +228,10 @@ static void file_line(span s, const char **file, int *line, parser *ps)
     while (colon > 0 && s.p[colon - 1] != ':') colon--;
     uint64_t ln = 0;
     if (colon > 1 && parse_u64((span){s.p + colon, s.n - colon}, &ln)) {
-        *file = dup(ps, (span){s.p, colon - 1});
+        *file = intern(ps, (span){s.p, colon - 1});
         *line = ln > 100000000 ? 0 : (int)ln;
     } else {
-        *file = dup(ps, s);
+        *file = intern(ps, s);
         *line = 0;
     }
 }
@@ -296,7 +335,7 @@ static void traceback_line(parser *ps, size_t line, span s)
             parse_u64(trim((span){in + 14, r.n - (size_t)(in + 14 - r.p)}), &g->creator_id);
             r.n = (size_t)(in - r.p);
         }
-        g->created_by.func = dup(ps, r);
+        g->created_by.func = intern(ps, r);
         ps->last = &g->created_by;
         return;
     }
@@ -318,8 +357,8 @@ static void traceback_line(parser *ps, size_t line, span s)
     }
     rl_gr_frame *f = new_frame(ps);
     if (!f) return;
-    f->func = dup(ps, func);
-    f->args = dup(ps, args);
+    f->func = intern(ps, func);
+    f->args = intern(ps, args);
     /* frames live in one array that grows: keep `last` as an index-stable pointer */
     ps->last = f;
 }
@@ -372,7 +411,7 @@ static void debug1_line(parser *ps, size_t line, span s)
                     plus = f[2].p + i;
                     break;
                 }
-            fr->func = dup(ps, (span){f[2].p, plus ? (size_t)(plus - f[2].p) : f[2].n});
+            fr->func = intern(ps, (span){f[2].p, plus ? (size_t)(plus - f[2].p) : f[2].n});
             file_line(f[3], &fr->file, &fr->line, ps);
             return;
         }
@@ -475,6 +514,7 @@ rl_status rl_gr_dump_parse(const char *text, size_t len, const rl_gr_parse_optio
         if (ps.d->format == RL_GR_DEBUG1) debug1_line(&ps, line, l);
         else traceback_line(&ps, line, l);
     }
+    free(ps.intern); /* the strings stay in the arena */
     rl_status st = ps.fail;
     if (st != RL_OK)
         rl_errorf(err, cap, st, "goroutine dump: %s at line %zu",
