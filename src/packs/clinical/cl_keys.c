@@ -125,7 +125,12 @@ rl_status rl_cl_ts_normalize(const char *ts, int tz_minutes, char out[15], char 
         Y = tm.tm_year + 1900, Mo = tm.tm_mon + 1, D = tm.tm_mday, h = tm.tm_hour, mi = tm.tm_min,
         sec = tm.tm_sec;
     }
-    snprintf(out, 15, "%04d%02d%02d%02d%02d%02d", Y, Mo, D, h, mi, sec);
+    if (Y < 0 || Y > 9999 || sec < 0 || sec > 60)
+        return rl_errorf(err, cap, RL_ERR_INPUT, "calibration time '%s': out of range", ts);
+    char tmp[64]; /* values are range-checked: exactly 14 digits */
+    snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", Y, Mo, D, h, mi, sec);
+    memcpy(out, tmp, 14);
+    out[14] = 0;
     return RL_OK;
 }
 
