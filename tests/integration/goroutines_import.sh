@@ -52,6 +52,9 @@ assert used <= decl, used - decl' "$WORK/used.csv" "$WORK/declared.csv"
 expect_rc 0 "import a Go 1.21 dump" $R import --set service=web "$DUMPS/goleak/http.txt"
 $R query --format csv "$PFX SELECT ?child ?parent WHERE { ?c gr:createdByGoroutine ?p . ?c gr:goid ?child . ?p gr:goid ?parent }" >"$WORK/links.csv"
 check "created-by links between goroutines" test "$(tail -n +2 "$WORK/links.csv" | wc -l)" -ge 3
+expect_rc 0 "import a Go 1.15 dump with trustworthy pointers" $R import --set service=anc "$DUMPS/gostackparse/ancestors.txt"
+$R query --format csv "$PFX SELECT ?ptr ?goid WHERE { ?ch gr:linkBasis \"pointer\" ; gr:pointer ?ptr . ?g gr:blockedOnChannel ?ch ; gr:goid ?goid } ORDER BY ?goid" >"$WORK/ch.csv"
+check "channel nodes with printed pointers, and who waits on them" sh -c "grep -q '0x140000a4060,25' '$WORK/ch.csv'"
 # not a dump, and not RDF either
 printf 'goroutine-ish text without any header\n' >"$WORK/none.txt"
 expect_rc 2 "a file that is neither a dump nor RDF" $R import "$WORK/none.txt"

@@ -66,6 +66,14 @@ check "debug=2, default --min-wait 1: the same 33 are suspects (no minutes yet),
 import json,sys; d=json.load(open(sys.argv[1]))
 ours=sum(g["count"] for g in d["goroutine_list"] if g["verdict"]=="suspect" and any(f["function"].startswith("main.") and f["function"] not in ("main.main","main.longSleep","main.ticker") for f in g["frames"]))
 assert d["leaked"]==0 and ours==33, (d["leaked"], ours)' "$WORK/a1.json"
+$R goroutines analyze --json --source "$RL_SOURCE_DIR/tests/go/leaky" "$WORK/d2.txt" >"$WORK/src.json"
+check "--source: the blocked select has no default and two receive cases; links are labelled" $PY -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+src=[g["source"] for g in d["group_list"] if "source" in g]
+assert len(src)==1 and src[0]["select_without_default"] and src[0]["receive_cases"]==["case <-a:","case <-b:"], src
+links=d["channel_links"]
+senders=[l for l in links if l["senders"]==3]
+assert senders and all(l["basis"] in ("pointer","creator+location") for l in links), links' "$WORK/src.json"
 $R goroutines analyze --detail --min-wait 0 "$WORK/d1.txt" >"$WORK/b.json"
 check "debug=1 of the same process: totals agree, sync and IO waits recognised" $PY -c '
 import json,sys

@@ -1,6 +1,7 @@
 /* test_goroutines.c: the Go dump parser and the leak analysis on fixtures
  * written from the runtime's traceback grammar, one feature each. */
 #include "gr_analyze.h"
+#include "gr_links.h"
 #include "testutil.h"
 
 static rl_gr_dump *parse(const char *text)
@@ -200,6 +201,39 @@ static void test_grouping_lines(void)
     rl_gr_dump_free(d);
 }
 
+static void test_channel_links(void)
+{
+    /* 10 and 11 send on one trustworthy channel pointer; 12 receives on
+     * another; 13 and 14 print untrustworthy pointers ('?') and share creator
+     * and location; 15 waits on a nil channel (no peer possible: no link) */
+    rl_gr_dump *d = parse(
+        "goroutine 10 [chan send]:\nmain.produce(0xc000100000, 0x1)\n\t/p.go:5 +0x1\ncreated by main.main\n\t/m.go:3 +0x1\n\n"
+        "goroutine 11 [chan send]:\nmain.produce2(0xc000100000)\n\t/p.go:9 +0x1\ncreated by main.main\n\t/m.go:4 +0x1\n\n"
+        "goroutine 12 [chan receive]:\nruntime.chanrecv1(0xc000200000, 0x0)\n\t/go/src/runtime/chan.go:442 +0x1\nmain.consume(0xc000100000)\n\t/c.go:2 +0x1\ncreated by main.main\n\t/m.go:5 +0x1\n\n"
+        "goroutine 13 [chan send]:\nmain.fanout(0x0?)\n\t/f.go:7 +0x1\ncreated by main.start\n\t/m.go:9 +0x1\n\n"
+        "goroutine 14 [chan send]:\nmain.fanout(0x0?)\n\t/f.go:7 +0x1\ncreated by main.start\n\t/m.go:9 +0x1\n\n"
+        "goroutine 15 [chan send (nil chan)]:\nmain.nilSend()\n\t/n.go:1 +0x1\ncreated by main.main\n\t/m.go:6 +0x1\n");
+    rl_gr_analysis *a = NULL;
+    CU_ASSERT_EQUAL_FATAL(rl_gr_analyze(d, NULL, &a), RL_OK);
+    rl_gr_link *l = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_gr_channel_links(a, &l, &n), RL_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_STRING_EQUAL(l[0].channel, "0xc000100000");
+    CU_ASSERT_STRING_EQUAL(l[0].basis, "pointer");
+    CU_ASSERT_EQUAL(l[0].nmembers, 2);
+    CU_ASSERT_EQUAL(l[0].senders, 2);
+    /* the runtime's channel frame decides, not the caller's argument */
+    CU_ASSERT_STRING_EQUAL(l[1].channel, "0xc000200000");
+    CU_ASSERT_EQUAL(l[1].receivers, 1);
+    CU_ASSERT_STRING_EQUAL(l[2].basis, "creator+location");
+    CU_ASSERT_EQUAL(l[2].nmembers, 2);
+    CU_ASSERT(!strncmp(l[2].channel, "loc:", 4));
+    rl_gr_links_free(l, n);
+    rl_gr_analysis_free(a);
+    rl_gr_dump_free(d);
+}
+
 static void test_errors_and_limits(void)
 {
     char err[256];
@@ -227,6 +261,7 @@ int main(void)
                                          {"debug=1", test_debug1},
                                          {"verdicts", test_verdicts},
                                          {"grouping without lines", test_grouping_lines},
+                                         {"channel links", test_channel_links},
                                          {"errors and limits", test_errors_and_limits},
                                          {NULL, NULL}};
     return rl_test_main("goroutines", cases);

@@ -1,6 +1,8 @@
 /* gr_cli.c: `rootline goroutines analyze [--json] FILE...`. */
 #include "gr_analyze.h"
 #include "gr_import.h"
+#include "gr_links.h"
+#include "gr_source.h"
 #include "gr_series.h"
 #include "gr_pack.h"
 
@@ -31,12 +33,16 @@ static void usage(FILE *out)
             "  --json            one JSON object per file (an array for several files):\n"
             "                    goroutines, groups, by_state, leaked, suspects, runtime_owned,\n"
             "                    group_list[key, count, state, max_wait_minutes, top_frame,\n"
-            "                    created_by, leak_class, class, verdict, goroutine_ids]\n"
+            "                    created_by, leak_class, class, verdict, goroutine_ids],\n"
+            "                    channel_links[channel, basis, goroutine_ids, senders,\n"
+            "                    receivers, peers]\n"
             "  --min-wait N      minutes in a leak-class wait before a goroutine counts as\n"
             "                    leaked (default 1); less is a suspect\n"
             "  --group MODE      args (default: ignore arguments), exact, lines (ignore line\n"
             "                    numbers too)\n"
             "  --top N           groups listed in text output (default 10)\n"
+            "  --source DIR      Go sources: for groups waiting in select, report whether the\n"
+            "                    statement has a default (group_list[].source)\n"
             "  --detail          JSON with every goroutine as well (goroutine_list: id, state,\n"
             "                    wait_minutes, locked, header, frames, created_by, ancestors...)\n\n"
             "series: the files are snapshots of one service, in time order from their\n"
@@ -94,6 +100,7 @@ typedef struct cli_opts {
     rl_gr_options o;
     int json, top, detail;
     double interval; /* series: seconds between snapshots, 0 = file times */
+    const char *source; /* --source DIR */
 } cli_opts;
 
 /* Parses the options shared by analyze and series; returns -1 to go on, else
@@ -106,15 +113,17 @@ static int parse_opts(int argc, char **argv, cli_opts *co)
                                          {"top", required_argument, 0, 't'},
                                          {"detail", no_argument, 0, 'd'},
                                          {"interval", required_argument, 0, 'i'},
+                                         {"source", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     char *end;
-    *co = (cli_opts){{RL_GR_IGNORE_ARGS, 1}, 0, 10, 0, 0};
+    *co = (cli_opts){{RL_GR_IGNORE_ARGS, 1}, 0, 10, 0, 0, NULL};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': co->json = 1; break;
+        case 's': co->source = optarg; break;
         case 'd': co->detail = co->json = 1; break;
         case 'i':
             co->interval = strtod(optarg, &end);
@@ -196,6 +205,15 @@ static int analyze(int argc, char **argv)
             json_t *j = rl_gr_analysis_json(a);
             json_object_set_new(j, "file", json_string(argv[i]));
             if (detail) json_object_set_new(j, "goroutine_list", rl_gr_goroutines_json(a));
+            rl_gr_link *links = NULL;
+            size_t nl = 0;
+            if (rl_gr_channel_links(a, &links, &nl) == RL_OK)
+                json_object_set_new(j, "channel_links", rl_gr_links_json(a, links, nl));
+            rl_gr_links_free(links, nl);
+            for (size_t k = 0; co.source && k < a->ngroups; k++) {
+                json_t *src = rl_gr_select_source(a, k, co.source);
+                if (src) json_object_set_new(json_array_get(json_object_get(j, "group_list"), k), "source", src);
+            }
             if (all) json_array_append_new(all, j);
             else {
                 json_dumpf(j, stdout, JSON_INDENT(2));

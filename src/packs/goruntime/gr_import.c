@@ -2,6 +2,7 @@
 #include "gr_import.h"
 
 #include "gr_analyze.h"
+#include "gr_links.h"
 #include "timefmt.h"
 
 #include <openssl/evp.h>
@@ -195,6 +196,33 @@ static void goroutine_nodes(conv *c)
     }
 }
 
+/* Goroutines blocked on one channel (gr_links.h), with the basis of the link. */
+static void channel_nodes(conv *c)
+{
+    rl_gr_link *links = NULL;
+    size_t n = 0;
+    if (rl_gr_channel_links(c->a, &links, &n) != RL_OK) {
+        c->st = RL_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n && c->st == RL_OK; i++) {
+        char key[33], iri[128], g[80];
+        hex32(links[i].channel, key);
+        snprintf(iri, sizeof iri, "urn:rootline:gr:channel:%s:%.16s", c->snapkey, key);
+        add_iri(c, iri, RDF_TYPE, GR "Channel");
+        add_iri(c, iri, GR "inSnapshot", c->snap);
+        add_lit(c, iri, GR "linkBasis", links[i].basis, NULL);
+        if (!strcmp(links[i].basis, "pointer")) add_lit(c, iri, GR "pointer", links[i].channel, NULL);
+        for (size_t m = 0; m < links[i].nmembers; m++) {
+            uint64_t id = c->d->g[links[i].members[m]].id;
+            if (!id) continue;
+            goroutine_iri(c, id, g);
+            add_iri(c, g, GR "blockedOnChannel", iri);
+        }
+    }
+    rl_gr_links_free(links, n);
+}
+
 static int gr_sniff(const char *head, size_t n)
 {
     return rl_gr_dump_sniff(head, n);
@@ -261,6 +289,7 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     add_int(&c, c.snap, GR "suspectCount", (long long)a->suspects);
     group_nodes(&c, svc_iri);
     goroutine_nodes(&c);
+    if (d->format == RL_GR_TRACEBACK) channel_nodes(&c);
     for (size_t i = 0; i < d->n; i++) rl_batch_record(b);
     for (size_t i = 0; i < d->nunknown_kept; i++)
         rl_batch_warn(b, "line %zu not understood: %.120s", d->unknown[i].line, d->unknown[i].text);
