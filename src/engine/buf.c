@@ -73,3 +73,17 @@ void rl_buf_free(rl_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+rl_status rl_array_grow(void **p, size_t *cap, size_t need, size_t el, size_t max)
+{
+    if (need <= *cap) return RL_OK;
+    if (need > max || el == 0 || need > SIZE_MAX / el) return RL_ERR_LIMIT;
+    size_t nc = *cap ? *cap * 2 : 32;
+    while (nc < need) nc *= 2;
+    if (nc > max) nc = max;
+    void *np = realloc(*p, nc * el);
+    if (!np) return RL_ERR_NOMEM;
+    *p = np;
+    *cap = nc;
+    return RL_OK;
+}

@@ -33,6 +33,10 @@ rl_status rl_buf_puts(rl_buf *b, const char *s);
 rl_status rl_buf_printf(rl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Empties the buffer, keeping its allocation. */
 void rl_buf_clear(rl_buf *b);
+/* Grows an array *p of *cap elements of `el` bytes to hold `need` (doubling),
+ * up to `max` elements: RL_ERR_LIMIT past it, RL_ERR_NOMEM if realloc fails
+ * (the array is unchanged on error). */
+rl_status rl_array_grow(void **p, size_t *cap, size_t need, size_t el, size_t max);
 /* Releases the allocation; the buffer is empty and reusable.  NULL is a no-op. */
 void rl_buf_free(rl_buf *b);
 

@@ -116,7 +116,7 @@ static void test_checksum_and_continuation(void)
     rl_astm_file *f = parse(buf, strlen(buf), 0, RL_OK, err); /* strict passes too */
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(f->nrecs, 3);
-    CU_ASSERT_EQUAL(f->nwarnings, 0);
+    CU_ASSERT_EQUAL(f->warnings.n, 0);
     rl_buf b;
     rl_buf_init(&b, 0);
     rl_astm_value(f, &f->recs[1], 4, 0, 0, &b);
@@ -138,7 +138,7 @@ static void test_tolerance(void)
     frame(buf, 1, "H|\\^&\r", 1);
     frame(buf, 5, "L|1\r", 1); /* out of sequence */
     rl_astm_file *f = parse(buf, strlen(buf), 1, RL_OK, err);
-    CU_ASSERT_EQUAL(f->nwarnings, 1);
+    CU_ASSERT_EQUAL(f->warnings.n, 1);
     rl_astm_free(f);
     f = parse(buf, strlen(buf), 0, RL_ERR_INPUT, err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "frame number 5, expected 2"));
@@ -148,7 +148,7 @@ static void test_tolerance(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(f->nrecs, 4);
     CU_ASSERT_FALSE(f->framed);
-    CU_ASSERT(f->nwarnings >= 1);
+    CU_ASSERT(f->warnings.n >= 1);
     rl_astm_free(f);
     f = parse(plain, strlen(plain), 0, RL_ERR_INPUT, err);
 }

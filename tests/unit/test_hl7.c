@@ -59,7 +59,7 @@ static void test_spec_oru(void)
     rl_hl7_file *f = parse_file("pyhl7_oru_r01_v24_spec_glucose.hl7");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(f->nmsgs, 1);
-    CU_ASSERT_EQUAL(f->nwarnings, 0);
+    CU_ASSERT_EQUAL(f->warnings.n, 0);
     CU_ASSERT_STRING_EQUAL(val(f, "MSH", 1, 0, 0, 0, &b), "|");
     CU_ASSERT_STRING_EQUAL(val(f, "MSH", 2, 0, 0, 0, &b), "^~\\&");
     CU_ASSERT_STRING_EQUAL(val(f, "MSH", 9, 1, 1, 0, &b), "ORU");
@@ -188,7 +188,7 @@ static void test_framing_and_charsets(void)
     rl_hl7_file *f = parse_text(m1, strlen(m1), RL_OK);
     CU_ASSERT(f->mllp);
     CU_ASSERT_EQUAL(f->msgs[0].nsegs, 2);
-    CU_ASSERT_EQUAL(f->nwarnings, 1);
+    CU_ASSERT_EQUAL(f->warnings.n, 1);
     rl_hl7_free(f);
     /* GB18030 text per MSH-18 */
     const char *m2 = "MSH|^~\\&|HIS|CN02|LIS|CN02|20260302||ADT^A08|9|P|2.5||||||GB 18030-2000\r"

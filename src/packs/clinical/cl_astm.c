@@ -2,6 +2,7 @@
 #include "cl_astm.h"
 
 #include "arena.h"
+#include "span.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -13,16 +14,6 @@
 enum { STX = 0x02, ETX = 0x03, EOT = 0x04, ENQ = 0x05, ACK = 0x06, NAK = 0x15, ETB = 0x17 };
 #define FRAME_TEXT_MAX 240
 
-static void warn(rl_astm_file *f, const char *fmt, ...)
-{
-    if (f->nwarnings < 32) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&f->warnings[f->nwarnings], fmt, ap) < 0) f->warnings[f->nwarnings] = NULL;
-        va_end(ap);
-    }
-    f->nwarnings++;
-}
 
 /* "H|\^&": H, then four distinct delimiters that are not letters or digits. */
 static int header_ok(const char *p, size_t n)
@@ -90,7 +81,7 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
                     st = rl_errorf(err, cap, RL_ERR_INPUT, "frame %zu: frame number %d, expected %d", fno, fn, expect);
                     break;
                 }
-                warn(f, "frame %zu: frame number %d, expected %d", fno, fn, expect);
+                rl_warnings_add(&f->warnings, "frame %zu: frame number %d, expected %d", fno, fn, expect);
             }
             expect = (fn + 1) % 8;
             size_t e = s + 1;
@@ -116,7 +107,7 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
                                    "limit is 240", fno, tlen);
                     break;
                 }
-                warn(f, "frame %zu: %zu characters of text (over 240)", fno, tlen);
+                rl_warnings_add(&f->warnings, "frame %zu: %zu characters of text (over 240)", fno, tlen);
             }
             const char *ft = text + s + 1;
             /* record starts in this frame: at its start unless the previous frame
@@ -144,7 +135,7 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
                     st = rl_errorf(err, cap, RL_ERR_INPUT, "frame %zu: holds more than one record", fno);
                     break;
                 }
-                warn(f, "frame %zu: holds more than one record", fno);
+                rl_warnings_add(&f->warnings, "frame %zu: holds more than one record", fno);
             }
             if ((st = rl_buf_append(&msg, ft, tlen)) != RL_OK) break;
             if (text[e] == ETX && (!msg.len || msg.data[msg.len - 1] != '\r'))
@@ -158,7 +149,7 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
                     break;
                 }
                 if (after < len && (text[after] == '\n' || text[after] == '\r')) after++;
-                warn(f, "frame %zu: frame does not end with <CR><LF>", fno);
+                rl_warnings_add(&f->warnings, "frame %zu: frame does not end with <CR><LF>", fno);
             }
             i = after;
         }
@@ -167,7 +158,7 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
             st = rl_errorf(err, cap, RL_ERR_INPUT, "no <STX> frames: expected ASTM E1381 framing");
             goto out;
         }
-        warn(f, "unframed record file (no <STX> frames): one record per line");
+        rl_warnings_add(&f->warnings, "unframed record file (no <STX> frames): one record per line");
         for (size_t i = 0; i < len && st == RL_OK; i++) {
             char c = text[i] == '\n' ? '\r' : text[i];
             if (c == '\r' && i + 1 < len && text[i] == '\r' && text[i + 1] == '\n') i++;
@@ -215,13 +206,13 @@ rl_status rl_astm_parse(const char *text, size_t len, int tolerant, rl_astm_file
                                r->number, fr, p[0], n > 1 ? p[1] : ' ', f->fd);
                 break;
             }
-            warn(f, "record %zu: unknown record type '%c'", r->number, r->type);
+            rl_warnings_add(&f->warnings, "record %zu: unknown record type '%c'", r->number, r->type);
         }
         f->nrecs++;
     }
     if (st == RL_OK && f->nrecs == 0)
         st = rl_errorf(err, cap, RL_ERR_INPUT, "no records: expected an H (header) record first");
-    if (st == RL_OK && f->recs[f->nrecs - 1].type != 'L') warn(f, "the last record is not an L (terminator)");
+    if (st == RL_OK && f->recs[f->nrecs - 1].type != 'L') rl_warnings_add(&f->warnings, "the last record is not an L (terminator)");
 out:
     rl_buf_free(&msg);
     free(frame_at);
@@ -239,44 +230,24 @@ out:
 void rl_astm_free(rl_astm_file *f)
 {
     if (!f) return;
-    for (size_t i = 0; i < 32 && i < f->nwarnings; i++) free(f->warnings[i]);
+    rl_warnings_clear(&f->warnings);
     free(f->recs);
     rl_arena_free(f->priv);
     free(f);
 }
 
-typedef struct span {
-    const char *p;
-    size_t n;
-} span;
 
-static span piece(span s, char sep, size_t n)
-{
-    const char *p = s.p, *end = s.p + s.n;
-    for (size_t i = 0; i < n; i++) {
-        const char *q = memchr(p, sep, (size_t)(end - p));
-        if (!q) return (span){end, 0};
-        p = q + 1;
-    }
-    const char *q = memchr(p, sep, (size_t)(end - p));
-    return (span){p, q ? (size_t)(q - p) : (size_t)(end - p)};
-}
-
-static int hexv(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? tolower((unsigned char)c) - 'a' + 10 : -1;
-}
 
 rl_status rl_astm_value(const rl_astm_file *f, const rl_astm_rec *r, int field, int rep, int comp,
                         rl_buf *out)
 {
     rl_buf_clear(out);
     if (field < 1) return rl_buf_append(out, "", 0);
-    span s = {r->text, r->len};
+    rl_span s = {r->text, r->len};
     if (r->type == 'H' && field == 2) return rl_buf_append(out, r->text + 1, r->len > 4 ? 4 : r->len - 1);
-    span v = piece(s, f->fd, (size_t)field - 1);
-    if (rep > 0) v = piece(v, f->rd, (size_t)rep - 1);
-    if (comp > 0) v = piece(v, f->cd, (size_t)comp - 1);
+    rl_span v = rl_span_piece(s, f->fd, (size_t)field - 1);
+    if (rep > 0) v = rl_span_piece(v, f->rd, (size_t)rep - 1);
+    if (comp > 0) v = rl_span_piece(v, f->cd, (size_t)comp - 1);
     rl_status st = RL_OK;
     for (size_t i = 0; i < v.n && st == RL_OK; i++) {
         const char *end = v.p[i] == f->ed ? memchr(v.p + i + 1, f->ed, v.n - i - 1) : NULL;
@@ -284,15 +255,15 @@ rl_status rl_astm_value(const rl_astm_file *f, const rl_astm_rec *r, int field, 
             st = rl_buf_append(out, v.p + i, 1);
             continue;
         }
-        span e = {v.p + i + 1, (size_t)(end - v.p - i - 1)};
+        rl_span e = {v.p + i + 1, (size_t)(end - v.p - i - 1)};
         int ok = 1;
         if (e.n == 1 && strchr("FSRE", e.p[0])) {
             char c = e.p[0] == 'F' ? f->fd : e.p[0] == 'S' ? f->cd : e.p[0] == 'R' ? f->rd : f->ed;
             st = rl_buf_append(out, &c, 1);
         } else if (e.n >= 3 && e.p[0] == 'X' && (e.n - 1) % 2 == 0) {
-            for (size_t k = 1; k < e.n && ok; k++) ok = hexv(e.p[k]) >= 0;
+            for (size_t k = 1; k < e.n && ok; k++) ok = rl_hex_digit(e.p[k]) >= 0;
             for (size_t k = 1; ok && k < e.n && st == RL_OK; k += 2) {
-                unsigned char b = (unsigned char)(hexv(e.p[k]) * 16 + hexv(e.p[k + 1]));
+                unsigned char b = (unsigned char)(rl_hex_digit(e.p[k]) * 16 + rl_hex_digit(e.p[k + 1]));
                 st = rl_buf_append(out, &b, 1);
             }
         } else {

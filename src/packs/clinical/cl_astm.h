@@ -15,6 +15,7 @@
 #define RL_CL_ASTM_H
 
 #include "buf.h"
+#include "warnings.h"
 
 #include <stddef.h>
 
@@ -31,8 +32,7 @@ typedef struct rl_astm_file {
     rl_astm_rec *recs;
     size_t nrecs, nframes;
     int framed;
-    char *warnings[32];
-    size_t nwarnings;
+    rl_warnings warnings;     /* tolerated irregularities */
     void *priv;
 } rl_astm_file;
 

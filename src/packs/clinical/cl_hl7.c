@@ -2,6 +2,7 @@
 #include "cl_hl7.h"
 
 #include "arena.h"
+#include "span.h"
 #include "keys.h"
 
 #include <ctype.h>
@@ -10,21 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct span {
-    const char *p;
-    size_t n;
-} span;
-
-static void warn(rl_hl7_file *f, const char *fmt, ...)
-{
-    if (f->nwarnings < 32) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&f->warnings[f->nwarnings], fmt, ap) < 0) f->warnings[f->nwarnings] = NULL;
-        va_end(ap);
-    }
-    f->nwarnings++;
-}
 
 int rl_hl7_sniff(const char *head, size_t n)
 {
@@ -34,36 +20,16 @@ int rl_hl7_sniff(const char *head, size_t n)
 }
 
 /* The n-th piece of s split at sep (0-based); empty if absent. */
-static span piece(span s, char sep, size_t n)
-{
-    size_t i = 0;
-    const char *p = s.p, *end = s.p + s.n;
-    while (i < n) {
-        const char *q = memchr(p, sep, (size_t)(end - p));
-        if (!q) return (span){end, 0};
-        p = q + 1;
-        i++;
-    }
-    const char *q = memchr(p, sep, (size_t)(end - p));
-    return (span){p, q ? (size_t)(q - p) : (size_t)(end - p)};
-}
 
-static size_t count_pieces(span s, char sep)
-{
-    if (!s.n) return 0;
-    size_t n = 1;
-    for (size_t i = 0; i < s.n; i++) n += s.p[i] == sep;
-    return n;
-}
 
 /* Checks MSH-1/MSH-2 and fills the separators.  ver is MSH-12. */
-static rl_status msh_encoding(rl_hl7_msg *m, span msh, size_t segno, char *err, size_t cap)
+static rl_status msh_encoding(rl_hl7_msg *m, rl_span msh, size_t segno, char *err, size_t cap)
 {
     if (msh.n < 8) return rl_errorf(err, cap, RL_ERR_INPUT, "segment %zu (MSH): too short", segno);
     m->fs = msh.p[3];
     const char *enc = msh.p + 4, *e = memchr(enc, m->fs, msh.n - 4);
     size_t ne = e ? (size_t)(e - enc) : msh.n - 4;
-    span ver = piece((span){msh.p, msh.n}, m->fs, 11);
+    rl_span ver = rl_span_piece((rl_span){msh.p, msh.n}, m->fs, 11);
     int v27 = ver.n >= 3 && (ver.p[0] > '2' || (ver.p[0] == '2' && ver.n >= 3 && ver.p[2] >= '7'));
     if (ne < 3 || ne > 5 || (ne == 5 && !v27))
         return rl_errorf(err, cap, RL_ERR_INPUT,
@@ -89,11 +55,11 @@ static rl_status msh_encoding(rl_hl7_msg *m, span msh, size_t segno, char *err, 
 }
 
 /* MSH-18 (first repetition) -> iconv name; "" for ASCII/UTF-8 (no decoding). */
-static rl_status charset_of(const rl_hl7_msg *m, span msh, size_t segno, char *out, size_t outcap,
+static rl_status charset_of(const rl_hl7_msg *m, rl_span msh, size_t segno, char *out, size_t outcap,
                             char *err, size_t cap)
 {
-    span f = piece(msh, m->fs, 17);
-    span cs = piece(f, m->rs, 0);
+    rl_span f = rl_span_piece(msh, m->fs, 17);
+    rl_span cs = rl_span_piece(f, m->rs, 0);
     char v[64];
     snprintf(v, sizeof v, "%.*s", (int)(cs.n < 63 ? cs.n : 63), cs.p);
     static const struct {
@@ -112,21 +78,10 @@ static rl_status charset_of(const rl_hl7_msg *m, span msh, size_t segno, char *o
 }
 
 typedef struct raw_seg {
-    span s;
+    rl_span s;
     size_t number;
 } raw_seg;
 
-static int grow(void **p, size_t *cap, size_t need, size_t el)
-{
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap * 2 : 32;
-    while (nc < need) nc *= 2;
-    void *np = realloc(*p, nc * el);
-    if (!np) return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
 
 rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *err, size_t cap)
 {
@@ -157,12 +112,12 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
         if (i < cl && clean[i] != '\r' && clean[i] != '\n') continue;
         if (i < cl && clean[i] == '\n') lf = 1;
         if (i < cl && clean[i] == '\r' && i + 1 < cl && clean[i + 1] == '\n') lf = 1;
-        span s = {clean + start, i - start};
+        rl_span s = {clean + start, i - start};
         if (i < cl && clean[i] == '\r' && i + 1 < cl && clean[i + 1] == '\n') i++;
         start = i + 1;
         while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t')) s.n--;
         if (!s.n) continue;
-        if (grow((void **)&raw, &craw, nraw + 1, sizeof *raw)) {
+        if (rl_array_grow((void **)&raw, &craw, nraw + 1, sizeof *raw, (size_t)1 << 24)) {
             st = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -170,12 +125,12 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
         raw[nraw].number = ++number;
         nraw++;
     }
-    if (lf) warn(f, "segments end with LF or CRLF, not CR as HL7 v2 requires");
+    if (lf) rl_warnings_add(&f->warnings, "segments end with LF or CRLF, not CR as HL7 v2 requires");
     rl_hl7_msg *cur = NULL;
     rl_buf dec;
     rl_buf_init(&dec, (size_t)64 << 20);
     for (size_t k = 0; k < nraw && st == RL_OK; k++) {
-        span s = raw[k].s;
+        rl_span s = raw[k].s;
         size_t no = raw[k].number;
         int ok = s.n >= 3;
         for (int i = 0; ok && i < 3; i++) ok = isupper((unsigned char)s.p[i]) || isdigit((unsigned char)s.p[i]);
@@ -192,7 +147,7 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
             continue;
         }
         if (!memcmp(s.p, "MSH", 3)) {
-            if (grow((void **)&f->msgs, &cmsg, f->nmsgs + 1, sizeof *f->msgs)) {
+            if (rl_array_grow((void **)&f->msgs, &cmsg, f->nmsgs + 1, sizeof *f->msgs, (size_t)1 << 24)) {
                 st = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
                 break;
             }
@@ -218,7 +173,7 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
             st = rl_errorf(err, cap, RL_ERR_LIMIT, "segment %zu: longer than 64 MiB", no);
             break;
         }
-        if (grow((void **)&f->segs, &cseg, f->nsegs + 1, sizeof *f->segs)) {
+        if (rl_array_grow((void **)&f->segs, &cseg, f->nsegs + 1, sizeof *f->segs, (size_t)1 << 24)) {
             st = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
             break;
         }
@@ -253,17 +208,13 @@ out:
 void rl_hl7_free(rl_hl7_file *f)
 {
     if (!f) return;
-    for (size_t i = 0; i < 32 && i < f->nwarnings; i++) free(f->warnings[i]);
+    rl_warnings_clear(&f->warnings);
     free(f->segs);
     free(f->msgs);
     rl_arena_free(f->priv);
     free(f);
 }
 
-static int hexval(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
-}
 
 rl_status rl_hl7_unescape(const rl_hl7_msg *m, const char *raw, size_t n, rl_buf *out)
 {
@@ -274,7 +225,7 @@ rl_status rl_hl7_unescape(const rl_hl7_msg *m, const char *raw, size_t n, rl_buf
             st = rl_buf_append(out, raw + i, 1);
             continue;
         }
-        span e = {raw + i + 1, (size_t)(end - raw - i - 1)};
+        rl_span e = {raw + i + 1, (size_t)(end - raw - i - 1)};
         int handled = 1;
         if (e.n == 1 && strchr("FSTRE", e.p[0])) {
             char c = e.p[0] == 'F' ? m->fs : e.p[0] == 'S' ? m->cs : e.p[0] == 'R' ? m->rs
@@ -283,9 +234,9 @@ rl_status rl_hl7_unescape(const rl_hl7_msg *m, const char *raw, size_t n, rl_buf
         } else if (e.n == 1 && (e.p[0] == 'H' || e.p[0] == 'N')) {
             /* highlighting on/off: formatting only */
         } else if (e.n >= 3 && e.p[0] == 'X' && (e.n - 1) % 2 == 0) {
-            for (size_t k = 1; k < e.n && handled; k++) handled = hexval(e.p[k]) >= 0;
+            for (size_t k = 1; k < e.n && handled; k++) handled = rl_hex_digit(e.p[k]) >= 0;
             for (size_t k = 1; handled && k + 1 < e.n + 1 && st == RL_OK; k += 2) {
-                unsigned char b = (unsigned char)(hexval(e.p[k]) * 16 + hexval(e.p[k + 1]));
+                unsigned char b = (unsigned char)(rl_hex_digit(e.p[k]) * 16 + rl_hex_digit(e.p[k + 1]));
                 st = rl_buf_append(out, &b, 1);
             }
         } else if (e.n >= 3 && e.p[0] == '.') { /* .br .sp: line breaks; .in .ti .fi .nf .ce */
@@ -301,21 +252,21 @@ rl_status rl_hl7_unescape(const rl_hl7_msg *m, const char *raw, size_t n, rl_buf
     return st;
 }
 
-static span field_span(const rl_hl7_msg *m, const rl_hl7_seg *s, int field)
+static rl_span field_span(const rl_hl7_msg *m, const rl_hl7_seg *s, int field)
 {
-    span seg = {s->text, s->len};
+    rl_span seg = {s->text, s->len};
     if (!strcmp(s->id, "MSH")) {
-        if (field == 1) return (span){s->text + 3, 1};
-        return piece(seg, m->fs, (size_t)field - 1);
+        if (field == 1) return (rl_span){s->text + 3, 1};
+        return rl_span_piece(seg, m->fs, (size_t)field - 1);
     }
-    return piece(seg, m->fs, (size_t)field);
+    return rl_span_piece(seg, m->fs, (size_t)field);
 }
 
 size_t rl_hl7_repetitions(const rl_hl7_msg *m, const rl_hl7_seg *s, int field)
 {
-    span f = field_span(m, s, field);
+    rl_span f = field_span(m, s, field);
     if (!strcmp(s->id, "MSH") && field <= 2) return f.n ? 1 : 0;
-    return count_pieces(f, m->rs);
+    return rl_span_count(f, m->rs);
 }
 
 rl_status rl_hl7_value(const rl_hl7_msg *m, const rl_hl7_seg *s, int field, int rep, int comp,
@@ -323,11 +274,11 @@ rl_status rl_hl7_value(const rl_hl7_msg *m, const rl_hl7_seg *s, int field, int 
 {
     rl_buf_clear(out);
     if (field < 1) return rl_buf_append(out, "", 0);
-    span f = field_span(m, s, field);
+    rl_span f = field_span(m, s, field);
     if (!strcmp(s->id, "MSH") && field <= 2) return rl_buf_append(out, f.p, f.n);
-    if (rep > 0) f = piece(f, m->rs, (size_t)rep - 1);
-    if (comp > 0) f = piece(f, m->cs, (size_t)comp - 1);
-    if (sub > 0 && m->ss) f = piece(f, m->ss, (size_t)sub - 1);
-    else if (sub > 1) f = (span){f.p + f.n, 0};
+    if (rep > 0) f = rl_span_piece(f, m->rs, (size_t)rep - 1);
+    if (comp > 0) f = rl_span_piece(f, m->cs, (size_t)comp - 1);
+    if (sub > 0 && m->ss) f = rl_span_piece(f, m->ss, (size_t)sub - 1);
+    else if (sub > 1) f = (rl_span){f.p + f.n, 0};
     return rl_hl7_unescape(m, f.p, f.n, out);
 }

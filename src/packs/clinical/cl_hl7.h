@@ -12,6 +12,7 @@
 #define RL_CL_HL7_H
 
 #include "buf.h"
+#include "warnings.h"
 
 #include <stddef.h>
 
@@ -35,8 +36,7 @@ typedef struct rl_hl7_file {
     size_t nmsgs;
     size_t envelope_segments; /* FHS/BHS/BTS/FTS */
     int mllp;                 /* MLLP framing was present */
-    char *warnings[32];       /* the first 32 warnings */
-    size_t nwarnings;
+    rl_warnings warnings;     /* tolerated irregularities */
     void *priv;
 } rl_hl7_file;
 

@@ -2,6 +2,7 @@
 #include "gr_dump.h"
 
 #include "arena.h"
+#include "buf.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -28,17 +29,6 @@ typedef struct span {
     size_t n;
 } span;
 
-static int grow(void **p, size_t *cap, size_t need, size_t el)
-{
-    if (need <= *cap) return 0;
-    size_t nc = *cap ? *cap * 2 : 64;
-    while (nc < need) nc *= 2;
-    void *np = realloc(*p, nc * el);
-    if (!np) return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
 
 static const char *dup(parser *ps, span s)
 {
@@ -164,8 +154,9 @@ static rl_gr_goroutine *new_goroutine(parser *ps, size_t line, span header)
         ps->fail = RL_ERR_LIMIT;
         return NULL;
     }
-    if (grow((void **)&d->g, &ps->cap_g, d->n + 1, sizeof *d->g)) {
-        ps->fail = RL_ERR_NOMEM;
+    rl_status gs = rl_array_grow((void **)&d->g, &ps->cap_g, d->n + 1, sizeof *d->g, ps->max_g);
+    if (gs != RL_OK) {
+        ps->fail = gs;
         return NULL;
     }
     rl_gr_goroutine *g = &d->g[d->n++];
@@ -186,8 +177,10 @@ static rl_gr_goroutine *new_goroutine(parser *ps, size_t line, span header)
 static rl_gr_frame *new_frame(parser *ps)
 {
     rl_gr_dump *d = ps->d;
-    if (grow((void **)&d->frames, &ps->cap_f, d->nframes + 1, sizeof *d->frames)) {
-        ps->fail = RL_ERR_NOMEM;
+    rl_status gs = rl_array_grow((void **)&d->frames, &ps->cap_f, d->nframes + 1, sizeof *d->frames,
+                                 ps->max_g * 128 + 1024); /* Go prints at most 100 frames each */
+    if (gs != RL_OK) {
+        ps->fail = gs;
         return NULL;
     }
     rl_gr_frame *f = &d->frames[d->nframes++];
@@ -249,7 +242,7 @@ static void unknown(parser *ps, size_t line, span s)
     rl_gr_dump *d = ps->d;
     d->nunknown++;
     if (d->nunknown_kept >= UNKNOWN_KEEP) return;
-    if (grow((void **)&d->unknown, &ps->cap_unk, d->nunknown_kept + 1, sizeof *d->unknown)) return;
+    if (rl_array_grow((void **)&d->unknown, &ps->cap_unk, d->nunknown_kept + 1, sizeof *d->unknown, ps->max_g * 128 + 1024)) return;
     d->unknown[d->nunknown_kept].line = line;
     d->unknown[d->nunknown_kept].text = dup(ps, s);
     d->nunknown_kept++;
@@ -314,7 +307,7 @@ static void traceback_line(parser *ps, size_t line, span s)
         while (k < r.n && isdigit((unsigned char)r.p[k])) k++;
         if (parse_u64((span){r.p, k}, &aid)) {
             rl_gr_dump *d = ps->d;
-            if (!grow((void **)&d->ancestors, &ps->cap_anc, d->nancestors + 1, sizeof(uint64_t))) {
+            if (!rl_array_grow((void **)&d->ancestors, &ps->cap_anc, d->nancestors + 1, sizeof(uint64_t), ps->max_g * 128 + 1024)) {
                 d->ancestors[d->nancestors++] = aid;
                 g->nancestors++;
             }

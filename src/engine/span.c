@@ -1,0 +1,32 @@
+/* span.c: splitting borrowed text. */
+#include "span.h"
+
+#include <string.h>
+
+rl_span rl_span_piece(rl_span s, char sep, size_t n)
+{
+    const char *p = s.p, *end = s.p + s.n;
+    for (size_t i = 0; i < n; i++) {
+        const char *q = memchr(p, sep, (size_t)(end - p));
+        if (!q) return (rl_span){end, 0};
+        p = q + 1;
+    }
+    const char *q = memchr(p, sep, (size_t)(end - p));
+    return (rl_span){p, q ? (size_t)(q - p) : (size_t)(end - p)};
+}
+
+size_t rl_span_count(rl_span s, char sep)
+{
+    if (!s.n) return 0;
+    size_t n = 1;
+    for (size_t i = 0; i < s.n; i++) n += s.p[i] == sep;
+    return n;
+}
+
+int rl_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}

@@ -1,0 +1,20 @@
+/* span.h: borrowed byte ranges for the text parsers (no allocation).
+ * Thread-safe: pure functions. */
+#ifndef RL_SPAN_H
+#define RL_SPAN_H
+
+#include <stddef.h>
+
+typedef struct rl_span {
+    const char *p;
+    size_t n;
+} rl_span;
+
+/* The n-th (0-based) piece of s split at sep; empty (at s's end) if absent. */
+rl_span rl_span_piece(rl_span s, char sep, size_t n);
+/* Number of pieces of s split at sep (0 for an empty span). */
+size_t rl_span_count(rl_span s, char sep);
+/* Value of a hex digit, or -1. */
+int rl_hex_digit(char c);
+
+#endif
