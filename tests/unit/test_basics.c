@@ -2,6 +2,7 @@
 #include "buf.h"
 #include "export.h"
 #include "import.h"
+#include "mask.h"
 #include "quadstore.h"
 #include "query.h"
 #include "status.h"
@@ -137,6 +138,30 @@ static void test_format_names(void)
     CU_ASSERT_STRING_EQUAL(rl_format_mime(f), "application/sparql-results+json");
 }
 
+static void mask_is(rl_status (*fn)(const char *, rl_buf *), const char *in, const char *want)
+{
+    rl_buf b;
+    rl_buf_init(&b, 0);
+    CU_ASSERT_EQUAL(fn(in, &b), RL_OK);
+    CU_ASSERT_STRING_EQUAL(b.data ? (char *)b.data : "", want);
+    rl_buf_free(&b);
+}
+
+static void test_masking(void)
+{
+    mask_is(rl_mask_phone, "13812345678", "138****5678"); /* SPEC §4 */
+    mask_is(rl_mask_phone, "+86 138-1234-5678", "138****5678");
+    mask_is(rl_mask_phone, "0086 13812345678", "138****5678");
+    mask_is(rl_mask_phone, "010-12345678", "010****5678");
+    mask_is(rl_mask_phone, "1234567", "***4567");
+    mask_is(rl_mask_phone, "", "");
+    mask_is(rl_mask_national_id, "110101199003071234", "110101********1234"); /* 18: 8 hidden */
+    mask_is(rl_mask_national_id, "11010119900307123X", "110101********123X");
+    mask_is(rl_mask_national_id, " 110101900307123 ", "110101*****7123"); /* 15-digit old form */
+    mask_is(rl_mask_national_id, "A1234567", "****4567");
+    mask_is(rl_mask_national_id, "12", "12");
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"strerror", test_strerror},
@@ -145,6 +170,7 @@ int main(void)
                                          {"free(NULL)", test_free_null},
                                          {"store URI errors", test_store_uri_errors},
                                          {"format names", test_format_names},
+                                         {"masking of patient identifiers", test_masking},
                                          {NULL, NULL}};
     return rl_test_main("basics", cases);
 }
