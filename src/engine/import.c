@@ -297,6 +297,7 @@ static rl_status parse_pass(imp *im, FILE *f, const char *path, const char *fmt,
     im->triples = 0;
     im->fail = RL_OK;
     rl_store_log_clear(im->st);
+    rl_store_bnode_scope_begin(im->st); /* same document, same blank-node labels */
     im->parser = raptor_new_parser(im->rw, fmt);
     if (!buf || !base_uri || !im->parser) {
         r = rl_errorf(err, cap, RL_ERR_NOMEM, "%s: cannot create the %s parser", path, fmt);
@@ -329,6 +330,7 @@ static rl_status parse_pass(imp *im, FILE *f, const char *path, const char *fmt,
                       path, *m ? m : "syntax error", fmt);
     }
 out:
+    rl_store_bnode_scope_end(im->st);
     if (im->parser) raptor_free_parser(im->parser);
     im->parser = NULL;
     if (base_uri) raptor_free_uri(base_uri);

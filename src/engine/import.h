@@ -6,7 +6,9 @@
  * go into that graph; quads that name a graph (TriG, N-Quads) keep it.  Blank
  * node labels are scoped to the batch.  The PROV-O description of the batch
  * (source, checksum, format, time, counts) goes into the provenance graph in
- * the same transaction.  Importing bytes already imported is a no-op.
+ * the same transaction.  Importing bytes already imported is a no-op.  Blank
+ * node labels are deterministic: the same bytes give the same labels in any
+ * store (_:b<12 hex of the checksum>_u<label>, or _g<n> for anonymous ones).
  *
  * On the lmdb store a batch lands whole or not at all.  On storages without
  * transactions the file is parsed once to validate it and again to write it,

@@ -1,6 +1,6 @@
 /* quadstore.c: dictionary + six quad indexes on LMDB.  See quadstore.h and
  * docs/store.md for the on-disk layout. */
-#include "quadstore.h"
+#include "quadstore_int.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -11,57 +11,10 @@
 #include <sys/stat.h>
 
 #define QS_FORMAT_VERSION 1
-#define QS_KEY_INLINE_MAX 480 /* longer term encodings are keyed by SHA-256 */
-#define QS_CACHE_SLOTS (1u << 20) /* 32 MiB of slots; keys are copies */
 
-enum { IX_SPOC, IX_POSC, IX_OSPC, IX_CSPO, IX_CPOS, IX_COSP, IX_N };
 static const int ix_order[IX_N][4] = {
     {0, 1, 2, 3}, {1, 2, 0, 3}, {2, 0, 1, 3}, {3, 0, 1, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}};
 static const char *ix_name[IX_N] = {"spoc", "posc", "ospc", "cspo", "cpos", "cosp"};
-
-typedef struct cache_slot {
-    uint64_t hash;
-    rl_id id;
-    unsigned char *key; /* owned copy of the term encoding */
-    size_t len;
-} cache_slot;
-
-struct rl_qs {
-    MDB_env *env;
-    MDB_dbi ix[IX_N];
-    MDB_dbi t2i, i2t, meta, graphs;
-    MDB_txn *wtxn;      /* open write transaction or NULL */
-    MDB_txn *rtxn;      /* reusable read transaction (reset when unused) */
-    unsigned rrefs;     /* users of rtxn (iterators, pins, calls) */
-    int rtxn_live;      /* rtxn is begun/renewed, not reset */
-    uint64_t rtxn_gen;  /* increments each time rtxn is begun or renewed */
-    MDB_cursor *pool[IX_N];   /* one idle, positioned read cursor per index */
-    struct rl_qs_iter *free_iters; /* recycled iterator structs (at most 16) */
-    int nfree_iters;
-    uint64_t pool_gen[IX_N];  /* rtxn_gen the pooled cursor was used under */
-    rl_id next_id;      /* valid inside a write transaction */
-    rl_quad *pending;   /* buffered writes of the open transaction */
-    size_t npending, cappending, pending_max;
-    cache_slot *cache;  /* term -> id, direct-mapped */
-    int read_only;
-    uint64_t generation; /* aborted write transactions so far */
-    char err[512];
-};
-
-struct rl_qs_iter {
-    struct rl_qs_iter *next_free;
-    rl_qs *qs;
-    MDB_txn *txn;
-    int owns_read; /* holds a reference on qs->rtxn */
-    MDB_cursor *cur;
-    int ix;
-    unsigned char prefix[32];
-    size_t plen;
-    rl_qs_graph_mode mode;
-    int started;
-    rl_quad last;
-    int have_last;
-};
 
 /* ---- allocation with a fault-injection hook ---------------------------- */
 static unsigned fail_after;
@@ -69,19 +22,19 @@ void rl__qs_fail_alloc_after(unsigned n)
 {
     fail_after = n;
 }
-static void *qs_alloc(size_t n)
+void *rl__qs_alloc(size_t n)
 {
     if (fail_after && --fail_after == 0) return NULL;
     return malloc(n);
 }
-static void *qs_calloc(size_t a, size_t b)
+void *rl__qs_calloc(size_t a, size_t b)
 {
     if (fail_after && --fail_after == 0) return NULL;
     return calloc(a, b);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-static rl_status qs_mdb_err(rl_qs *qs, int rc, const char *what)
+rl_status rl__qs_mdb_err(rl_qs *qs, int rc, const char *what)
 {
     if (rc == MDB_MAP_FULL)
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_LIMIT,
@@ -90,11 +43,11 @@ static rl_status qs_mdb_err(rl_qs *qs, int rc, const char *what)
     return rl_errorf(qs->err, sizeof qs->err, RL_ERR_STORE, "%s: %s", what, mdb_strerror(rc));
 }
 
-static void put_be64(unsigned char *p, uint64_t v)
+void rl__put_be64(unsigned char *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (unsigned char)v;
 }
-static uint64_t get_be64(const unsigned char *p)
+uint64_t rl__get_be64(const unsigned char *p)
 {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
@@ -113,39 +66,11 @@ static void quad_set(rl_quad *q, int f, rl_id v)
 }
 static void quad_key(const rl_quad *q, int ix, unsigned char key[32])
 {
-    for (int i = 0; i < 4; i++) put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
+    for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
 }
 static void key_quad(const unsigned char *key, int ix, rl_quad *q)
 {
-    for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], get_be64(key + 8 * i));
-}
-
-/* Hash for the in-memory term cache (not a digest): 8 bytes per step. */
-static uint64_t cache_hash(const unsigned char *b, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, b, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        b += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, b, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 29);
-}
-
-static void cache_clear(rl_qs *qs)
-{
-    if (!qs->cache) return;
-    for (size_t i = 0; i < QS_CACHE_SLOTS; i++) {
-        free(qs->cache[i].key);
-        qs->cache[i].key = NULL;
-        qs->cache[i].id = 0;
-    }
+    for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], rl__get_be64(key + 8 * i));
 }
 
 /* ---- open / close ------------------------------------------------------- */
@@ -170,7 +95,7 @@ static rl_status qs_open_dbs(rl_qs *qs)
     MDB_txn *txn = NULL;
     unsigned flags = qs->read_only ? 0 : MDB_CREATE;
     int rc = mdb_txn_begin(qs->env, NULL, qs->read_only ? MDB_RDONLY : 0, &txn);
-    if (rc) return qs_mdb_err(qs, rc, "open store");
+    if (rc) return rl__qs_mdb_err(qs, rc, "open store");
     for (int i = 0; i < IX_N && !rc; i++) rc = mdb_dbi_open(txn, ix_name[i], flags, &qs->ix[i]);
     if (!rc) rc = mdb_dbi_open(txn, "t2i", flags, &qs->t2i);
     if (!rc) rc = mdb_dbi_open(txn, "i2t", flags, &qs->i2t);
@@ -178,7 +103,7 @@ static rl_status qs_open_dbs(rl_qs *qs)
     if (!rc) rc = mdb_dbi_open(txn, "graphs", flags, &qs->graphs);
     if (rc) {
         mdb_txn_abort(txn);
-        return qs_mdb_err(qs, rc, "open store tables (an empty store opened read-only?)");
+        return rl__qs_mdb_err(qs, rc, "open store tables (an empty store opened read-only?)");
     }
     /* format version: write on creation, check afterwards */
     MDB_val k = {7, "version"}, v;
@@ -202,10 +127,10 @@ static rl_status qs_open_dbs(rl_qs *qs)
     }
     if (rc) {
         mdb_txn_abort(txn);
-        return qs_mdb_err(qs, rc, "store metadata");
+        return rl__qs_mdb_err(qs, rc, "store metadata");
     }
     rc = mdb_txn_commit(txn);
-    return rc ? qs_mdb_err(qs, rc, "open store") : RL_OK;
+    return rc ? rl__qs_mdb_err(qs, rc, "open store") : RL_OK;
 }
 
 rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char *err, size_t cap)
@@ -215,7 +140,7 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
     int rc;
     *out = NULL;
     if (!dir || !*dir) return rl_errorf(err, cap, RL_ERR_USAGE, "lmdb: empty directory name");
-    qs = qs_calloc(1, sizeof *qs);
+    qs = rl__qs_calloc(1, sizeof *qs);
     if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
     qs->read_only = opt && opt->read_only;
     qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 18);
@@ -238,7 +163,7 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
         rl_errorf(err, cap, st, "lmdb:%s: %s", dir, qs->err);
         goto out;
     }
-    qs->cache = qs_calloc(QS_CACHE_SLOTS, sizeof *qs->cache);
+    qs->cache = rl__qs_calloc(QS_CACHE_SLOTS, sizeof *qs->cache);
     if (!qs->cache) {
         st = rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
         goto out;
@@ -266,7 +191,7 @@ void rl_qs_free(rl_qs *qs)
         qs->free_iters = n;
     }
     if (qs->rtxn) mdb_txn_abort(qs->rtxn);
-    cache_clear(qs);
+    rl__qs_cache_clear(qs);
     free(qs->cache);
     free(qs->pending);
     if (qs->env) mdb_env_close(qs->env);
@@ -283,7 +208,7 @@ static rl_status qs_flush(rl_qs *qs);
 
 /* Gets a transaction to read from: the write transaction if one is open (after
  * flushing buffered writes), else the shared read snapshot. */
-static rl_status qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
+rl_status rl__qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
 {
     *owns = 0;
     if (qs->wtxn) {
@@ -293,7 +218,7 @@ static rl_status qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
     if (!qs->rtxn_live) {
         int rc = qs->rtxn ? mdb_txn_renew(qs->rtxn)
                           : mdb_txn_begin(qs->env, NULL, MDB_RDONLY, &qs->rtxn);
-        if (rc) return qs_mdb_err(qs, rc, "begin read snapshot");
+        if (rc) return rl__qs_mdb_err(qs, rc, "begin read snapshot");
         qs->rtxn_live = 1;
         qs->rtxn_gen++;
     }
@@ -303,7 +228,7 @@ static rl_status qs_read_acquire(rl_qs *qs, MDB_txn **txn, int *owns)
     return RL_OK;
 }
 
-static void qs_read_release(rl_qs *qs, int owns)
+void rl__qs_read_release(rl_qs *qs, int owns)
 {
     if (!owns) return;
     if (qs->rrefs && --qs->rrefs == 0 && qs->rtxn_live) {
@@ -317,13 +242,13 @@ rl_status rl_qs_snapshot_begin(rl_qs *qs)
     MDB_txn *t = NULL;
     int owns = 0;
     if (qs->wtxn) return RL_OK; /* reads see the open write transaction */
-    return qs_read_acquire(qs, &t, &owns);
+    return rl__qs_read_acquire(qs, &t, &owns);
 }
 
 void rl_qs_snapshot_end(rl_qs *qs)
 {
     if (qs->wtxn) return;
-    qs_read_release(qs, 1);
+    rl__qs_read_release(qs, 1);
 }
 
 /* ---- write transactions ------------------------------------------------- */
@@ -337,12 +262,12 @@ rl_status rl_qs_write_begin(rl_qs *qs)
     int rc = mdb_txn_begin(qs->env, NULL, 0, &qs->wtxn);
     if (rc) {
         qs->wtxn = NULL;
-        return qs_mdb_err(qs, rc, "begin write transaction");
+        return rl__qs_mdb_err(qs, rc, "begin write transaction");
     }
     MDB_val k = {7, "next_id"}, v;
     rc = mdb_get(qs->wtxn, qs->meta, &k, &v);
     qs->next_id = 1;
-    if (rc == 0 && v.mv_size == 8) qs->next_id = get_be64(v.mv_data);
+    if (rc == 0 && v.mv_size == 8) qs->next_id = rl__get_be64(v.mv_data);
     qs->npending = 0;
     return RL_OK;
 }
@@ -354,19 +279,19 @@ rl_status rl_qs_write_commit(rl_qs *qs)
     rl_status st = qs_flush(qs);
     if (st != RL_OK) goto fail;
     unsigned char idb[8];
-    put_be64(idb, qs->next_id);
+    rl__put_be64(idb, qs->next_id);
     MDB_val k = {7, "next_id"}, v = {8, idb};
     int rc = mdb_put(qs->wtxn, qs->meta, &k, &v, 0);
     if (rc) {
-        st = qs_mdb_err(qs, rc, "commit");
+        st = rl__qs_mdb_err(qs, rc, "commit");
         goto fail;
     }
     rc = mdb_txn_commit(qs->wtxn);
     qs->wtxn = NULL;
     if (rc) {
-        cache_clear(qs);
+        rl__qs_cache_clear(qs);
         qs->generation++;
-        return qs_mdb_err(qs, rc, "commit");
+        return rl__qs_mdb_err(qs, rc, "commit");
     }
     return RL_OK;
 fail:
@@ -380,7 +305,7 @@ void rl_qs_write_abort(rl_qs *qs)
     mdb_txn_abort(qs->wtxn);
     qs->wtxn = NULL;
     qs->npending = 0;
-    cache_clear(qs); /* ids handed out in this transaction are void */
+    rl__qs_cache_clear(qs); /* ids handed out in this transaction are void */
     qs->generation++;
 }
 
@@ -392,99 +317,6 @@ int rl_qs_in_write(const rl_qs *qs)
 uint64_t rl_qs_generation(const rl_qs *qs)
 {
     return qs->generation;
-}
-
-/* ---- dictionary --------------------------------------------------------- */
-static rl_status term_key(const unsigned char *enc, size_t len, unsigned char *buf, MDB_val *k)
-{
-    if (len <= QS_KEY_INLINE_MAX) {
-        k->mv_data = (void *)enc;
-        k->mv_size = len;
-        return RL_OK;
-    }
-    unsigned int dl = 0;
-    buf[0] = 'H';
-    if (!EVP_Digest(enc, len, buf + 1, &dl, EVP_sha256(), NULL)) return RL_ERR_INTERNAL;
-    k->mv_data = buf;
-    k->mv_size = 1 + dl;
-    return RL_OK;
-}
-
-rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int create, rl_id *id)
-{
-    *id = 0;
-    if (len == 0) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "empty term");
-    if (create && !qs->wtxn)
-        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
-                         "creating a term needs a write transaction");
-    uint64_t h = cache_hash(enc, len);
-    cache_slot *slot = &qs->cache[h & (QS_CACHE_SLOTS - 1)];
-    if (slot->key && slot->hash == h && slot->len == len && !memcmp(slot->key, enc, len)) {
-        *id = slot->id;
-        return RL_OK;
-    }
-    unsigned char hbuf[1 + EVP_MAX_MD_SIZE];
-    MDB_val k, v;
-    rl_status st = term_key(enc, len, hbuf, &k);
-    if (st != RL_OK) return rl_errorf(qs->err, sizeof qs->err, st, "term digest failed");
-    MDB_txn *txn = NULL;
-    int owns = 0;
-    if ((st = qs_read_acquire(qs, &txn, &owns)) != RL_OK) return st;
-    int rc;
-    if (create) {
-        /* One search: NOOVERWRITE returns the stored id if the term exists. */
-        unsigned char idb[8];
-        put_be64(idb, qs->next_id);
-        v.mv_size = 8;
-        v.mv_data = idb;
-        rc = mdb_put(txn, qs->t2i, &k, &v, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST && v.mv_size == 8) {
-            *id = get_be64(v.mv_data);
-            rc = 0;
-        } else if (rc == 0) {
-            MDB_val iv = {8, idb}, tv = {len, (void *)enc};
-            rc = mdb_put(txn, qs->i2t, &iv, &tv, MDB_APPEND);
-            if (!rc) *id = qs->next_id++;
-        }
-        if (rc) st = qs_mdb_err(qs, rc, "add term");
-    } else {
-        rc = mdb_get(txn, qs->t2i, &k, &v);
-        if (rc == 0 && v.mv_size == 8) *id = get_be64(v.mv_data);
-        else if (rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "look up term");
-    }
-    qs_read_release(qs, owns);
-    if (st == RL_OK && *id) {
-        unsigned char *copy = qs_alloc(len);
-        if (copy) { /* the cache is an optimisation: no memory, no entry */
-            memcpy(copy, enc, len);
-            free(slot->key);
-            slot->key = copy;
-            slot->len = len;
-            slot->hash = h;
-            slot->id = *id;
-        }
-    }
-    return st;
-}
-
-rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
-                           void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
-{
-    MDB_txn *txn = NULL;
-    int owns = 0;
-    rl_status st = qs_read_acquire(qs, &txn, &owns);
-    if (st != RL_OK) return st;
-    unsigned char idb[8];
-    put_be64(idb, id);
-    MDB_val k = {8, idb}, v;
-    int rc = mdb_get(txn, qs->i2t, &k, &v);
-    if (rc == 0) fn(ud, v.mv_data, v.mv_size);
-    else if (rc == MDB_NOTFOUND)
-        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOTFOUND, "term id %llu unknown",
-                       (unsigned long long)id);
-    else st = qs_mdb_err(qs, rc, "read term");
-    qs_read_release(qs, owns);
-    return st;
 }
 
 /* ---- writes ------------------------------------------------------------- */
@@ -502,12 +334,12 @@ static int cmp_order(const void *a, const void *b, void *arg)
 static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta)
 {
     unsigned char kb[8];
-    put_be64(kb, c);
+    rl__put_be64(kb, c);
     MDB_val k = {8, kb}, v;
     uint64_t n = 0;
     int rc = mdb_get(txn, qs->graphs, &k, &v);
     if (rc == 0 && v.mv_size == 8) memcpy(&n, v.mv_data, 8);
-    else if (rc && rc != MDB_NOTFOUND) return qs_mdb_err(qs, rc, "graph count");
+    else if (rc && rc != MDB_NOTFOUND) return rl__qs_mdb_err(qs, rc, "graph count");
     n = (uint64_t)((int64_t)n + delta);
     if (n == 0) {
         rc = mdb_del(txn, qs->graphs, &k, NULL);
@@ -517,7 +349,7 @@ static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta
         v.mv_data = &n;
         rc = mdb_put(txn, qs->graphs, &k, &v, 0);
     }
-    return rc ? qs_mdb_err(qs, rc, "graph count") : RL_OK;
+    return rc ? rl__qs_mdb_err(qs, rc, "graph count") : RL_OK;
 }
 
 /* Puts n sorted quads into index ix through one cursor.  When the smallest
@@ -532,7 +364,7 @@ static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, 
     size_t out = 0;
     rl_status st = RL_OK;
     int rc = mdb_cursor_open(qs->wtxn, qs->ix[ix], &cur);
-    if (rc) return qs_mdb_err(qs, rc, "write index");
+    if (rc) return rl__qs_mdb_err(qs, rc, "write index");
     int append = 0;
     if (n) {
         quad_key(&q[0], ix, key);
@@ -546,7 +378,7 @@ static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, 
         rc = mdb_cursor_put(cur, &k, &empty, append ? MDB_APPEND : (dedup ? MDB_NOOVERWRITE : 0));
         if (rc == MDB_KEYEXIST) continue;
         if (rc) {
-            st = qs_mdb_err(qs, rc, "write index");
+            st = rl__qs_mdb_err(qs, rc, "write index");
             break;
         }
         q[out++] = q[i];
@@ -597,7 +429,7 @@ rl_status rl_qs_add(rl_qs *qs, const rl_quad *q)
         } else {
             size_t nc = qs->cappending ? qs->cappending * 2 : 1024;
             if (nc > qs->pending_max) nc = qs->pending_max;
-            rl_quad *np = qs_alloc(nc * sizeof *np);
+            rl_quad *np = rl__qs_alloc(nc * sizeof *np);
             if (!np) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "write buffer");
             if (qs->npending) memcpy(np, qs->pending, qs->npending * sizeof *np);
             free(qs->pending);
@@ -626,11 +458,11 @@ rl_status rl_qs_remove(rl_qs *qs, const rl_quad *q, int *removed)
     quad_key(q, IX_SPOC, key);
     int rc = mdb_del(qs->wtxn, qs->ix[IX_SPOC], &k, NULL);
     if (rc == MDB_NOTFOUND) return RL_OK;
-    if (rc) return qs_mdb_err(qs, rc, "remove");
+    if (rc) return rl__qs_mdb_err(qs, rc, "remove");
     for (int ix = 1; ix < IX_N; ix++) {
         quad_key(q, ix, key);
         rc = mdb_del(qs->wtxn, qs->ix[ix], &k, NULL);
-        if (rc) return qs_mdb_err(qs, rc, "remove from index");
+        if (rc) return rl__qs_mdb_err(qs, rc, "remove from index");
     }
     if (removed) *removed = 1;
     return graph_count_add(qs, qs->wtxn, q->c, -1);
@@ -683,11 +515,11 @@ rl_status rl_qs_count(rl_qs *qs, uint64_t *n)
     MDB_txn *txn = NULL;
     int owns = 0;
     MDB_stat ms;
-    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
     int rc = mdb_stat(txn, qs->ix[IX_SPOC], &ms);
-    qs_read_release(qs, owns);
-    if (rc) return qs_mdb_err(qs, rc, "count");
+    rl__qs_read_release(qs, owns);
+    if (rc) return rl__qs_mdb_err(qs, rc, "count");
     *n = ms.ms_entries;
     return RL_OK;
 }
@@ -696,16 +528,16 @@ rl_status rl_qs_graph_count(rl_qs *qs, rl_id c, uint64_t *n)
 {
     MDB_txn *txn = NULL;
     int owns = 0;
-    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
     unsigned char kb[8];
-    put_be64(kb, c);
+    rl__put_be64(kb, c);
     MDB_val k = {8, kb}, v;
     *n = 0;
     int rc = mdb_get(txn, qs->graphs, &k, &v);
     if (rc == 0 && v.mv_size == 8) memcpy(n, v.mv_data, 8);
-    else if (rc && rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "graph count");
-    qs_read_release(qs, owns);
+    else if (rc && rc != MDB_NOTFOUND) st = rl__qs_mdb_err(qs, rc, "graph count");
+    rl__qs_read_release(qs, owns);
     return st;
 }
 
@@ -718,15 +550,15 @@ rl_status rl_qs_graphs(rl_qs *qs, rl_id **ids, size_t *n)
     size_t cap = 0;
     *ids = NULL;
     *n = 0;
-    rl_status st = qs_read_acquire(qs, &txn, &owns);
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
     if ((rc = mdb_cursor_open(txn, qs->graphs, &cur)) != 0) {
-        st = qs_mdb_err(qs, rc, "list graphs");
+        st = rl__qs_mdb_err(qs, rc, "list graphs");
         goto out;
     }
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        rl_id c = get_be64(k.mv_data);
+        rl_id c = rl__get_be64(k.mv_data);
         if (c == 0) continue;
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 64;
@@ -740,10 +572,10 @@ rl_status rl_qs_graphs(rl_qs *qs, rl_id **ids, size_t *n)
         }
         (*ids)[(*n)++] = c;
     }
-    if (rc != MDB_NOTFOUND) st = qs_mdb_err(qs, rc, "list graphs");
+    if (rc != MDB_NOTFOUND) st = rl__qs_mdb_err(qs, rc, "list graphs");
 out:
     if (cur) mdb_cursor_close(cur);
-    qs_read_release(qs, owns);
+    rl__qs_read_release(qs, owns);
     if (st != RL_OK) {
         free(*ids);
         *ids = NULL;
@@ -758,7 +590,7 @@ rl_status rl_qs_disk_usage(rl_qs *qs, uint64_t *bytes)
     MDB_stat ms;
     int rc = mdb_env_info(qs->env, &info);
     if (!rc) rc = mdb_env_stat(qs->env, &ms);
-    if (rc) return qs_mdb_err(qs, rc, "store size");
+    if (rc) return rl__qs_mdb_err(qs, rc, "store size");
     *bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
     return RL_OK;
 }
@@ -793,7 +625,7 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
         qs->free_iters = it->next_free;
         qs->nfree_iters--;
         memset(it, 0, sizeof *it);
-    } else if (!(it = qs_calloc(1, sizeof *it))) {
+    } else if (!(it = rl__qs_calloc(1, sizeof *it))) {
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
     }
     it->qs = qs;
@@ -803,7 +635,7 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
     quad_key(pattern, it->ix, key);
     memcpy(it->prefix, key, it->plen * 8);
     it->plen *= 8;
-    rl_status st = qs_read_acquire(qs, &it->txn, &it->owns_read);
+    rl_status st = rl__qs_read_acquire(qs, &it->txn, &it->owns_read);
     if (st != RL_OK) {
         free(it);
         return st;
@@ -819,7 +651,7 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
         rc = mdb_cursor_open(it->txn, qs->ix[it->ix], &it->cur);
     }
     if (rc) {
-        st = qs_mdb_err(qs, rc, "find");
+        st = rl__qs_mdb_err(qs, rc, "find");
         rl_qs_iter_free(it);
         return st;
     }
@@ -843,7 +675,7 @@ int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
         }
         if (rc == MDB_NOTFOUND) return 0;
         if (rc) {
-            qs_mdb_err(it->qs, rc, "scan");
+            rl__qs_mdb_err(it->qs, rc, "scan");
             return -1;
         }
         if (k.mv_size != 32 || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
@@ -871,7 +703,7 @@ void rl_qs_iter_free(rl_qs_iter *it)
     } else if (it->cur) {
         mdb_cursor_close(it->cur);
     }
-    qs_read_release(it->qs, it->owns_read);
+    rl__qs_read_release(it->qs, it->owns_read);
     if (qs->nfree_iters < 16) {
         it->next_free = qs->free_iters;
         qs->free_iters = it;

@@ -6,8 +6,11 @@
 
 #include <rasqal.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct rl_store {
     librdf_world *world;
@@ -20,6 +23,8 @@ struct rl_store {
     char log[1024];
     int log_level; /* level of the kept message */
     int log_line;
+    int bnode_scoped;        /* inside an import: deterministic numbering */
+    unsigned long bnode_n;   /* counter for generated blank-node ids */
 };
 
 const char *rl_store_resolve_uri(const char *uri)
@@ -64,6 +69,42 @@ static void store_rasqal_log(void *ud, raptor_log_message *m)
 void rl_store_capture_rasqal(rl_store *st)
 {
     rasqal_world_set_log_handler(librdf_world_get_rasqal(st->world), st, store_rasqal_log);
+}
+
+/* Raptor's blank-node id generator for this store's world (see store.h). */
+static unsigned char *store_bnodeid(void *ud, unsigned char *user_bnodeid)
+{
+    rl_store *st = ud;
+    char id[96];
+    unsigned char *r;
+    if (user_bnodeid) { /* the document's label, marked so no generated id equals it */
+        size_t n = strlen((char *)user_bnodeid);
+        r = malloc(n + 2);
+        if (r) {
+            r[0] = 'u';
+            memcpy(r + 1, user_bnodeid, n + 1);
+        }
+        raptor_free_memory(user_bnodeid); /* the handler owns it */
+        return r;
+    }
+    st->bnode_n++;
+    if (st->bnode_scoped) snprintf(id, sizeof id, "g%lu", st->bnode_n);
+    else snprintf(id, sizeof id, "r%ldr%ldr%lu", (long)time(NULL), (long)getpid(), st->bnode_n);
+    size_t n = strlen(id) + 1;
+    r = malloc(n);
+    if (r) memcpy(r, id, n);
+    return r;
+}
+
+void rl_store_bnode_scope_begin(rl_store *st)
+{
+    st->bnode_scoped = 1;
+    st->bnode_n = 0;
+}
+
+void rl_store_bnode_scope_end(rl_store *st)
+{
+    st->bnode_scoped = 0;
 }
 
 /* Turns "a=1&b=x" into Redland's "a='1',b='x'" after the given prefix. */
@@ -130,6 +171,7 @@ rl_status rl_store_new(const char *uri, const rl_store_options *opt, rl_store **
     }
     librdf_world_set_logger(st->world, st, store_logger);
     librdf_world_open(st->world);
+    raptor_world_set_generate_bnodeid_handler(librdf_world_get_raptor(st->world), st, store_bnodeid);
     if (rl_rdf_lmdb_register(st->world) != RL_OK) {
         s = rl_errorf(err, cap, RL_ERR_INTERNAL, "cannot register the lmdb storage");
         goto out;

@@ -71,6 +71,14 @@ void rl_store_log_clear(rl_store *st);
  * own logger on every librdf_new_query, which also ends up in this log. */
 void rl_store_capture_rasqal(rl_store *st);
 
+/* Blank-node ids: the store's Raptor world keeps the labels a document gives,
+ * marked with 'u' (`_:x` becomes "ux"); between rl_store_bnode_scope_begin and _end, unlabelled
+ * blank nodes are numbered from zero ("g1", "g2"...), so one document always
+ * gives the same labels (import prefixes them per batch).  Outside a scope,
+ * generated ids are unique in time (r<time>r<pid>r<n>), as librdf's are. */
+void rl_store_bnode_scope_begin(rl_store *st);
+void rl_store_bnode_scope_end(rl_store *st);
+
 /* Statistics without scanning (lmdb); other storages report what librdf gives. */
 typedef struct rl_store_stats {
     uint64_t quads;

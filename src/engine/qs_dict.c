@@ -1,0 +1,129 @@
+/* qs_dict.c: the quad store's dictionary: term encodings <-> 64-bit ids,
+ * with a direct-mapped cache.  See quadstore.h and docs/modules/quadstore.md. */
+#include "quadstore_int.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Hash for the in-memory term cache (not a digest): 8 bytes per step. */
+static uint64_t cache_hash(const unsigned char *b, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        b += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, b, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+}
+
+void rl__qs_cache_clear(rl_qs *qs)
+{
+    if (!qs->cache) return;
+    for (size_t i = 0; i < QS_CACHE_SLOTS; i++) {
+        free(qs->cache[i].key);
+        qs->cache[i].key = NULL;
+        qs->cache[i].id = 0;
+    }
+}
+
+/* ---- dictionary --------------------------------------------------------- */
+static rl_status term_key(const unsigned char *enc, size_t len, unsigned char *buf, MDB_val *k)
+{
+    if (len <= QS_KEY_INLINE_MAX) {
+        k->mv_data = (void *)enc;
+        k->mv_size = len;
+        return RL_OK;
+    }
+    unsigned int dl = 0;
+    buf[0] = 'H';
+    if (!EVP_Digest(enc, len, buf + 1, &dl, EVP_sha256(), NULL)) return RL_ERR_INTERNAL;
+    k->mv_data = buf;
+    k->mv_size = 1 + dl;
+    return RL_OK;
+}
+
+rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int create, rl_id *id)
+{
+    *id = 0;
+    if (len == 0) return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "empty term");
+    if (create && !qs->wtxn)
+        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
+                         "creating a term needs a write transaction");
+    uint64_t h = cache_hash(enc, len);
+    cache_slot *slot = &qs->cache[h & (QS_CACHE_SLOTS - 1)];
+    if (slot->key && slot->hash == h && slot->len == len && !memcmp(slot->key, enc, len)) {
+        *id = slot->id;
+        return RL_OK;
+    }
+    unsigned char hbuf[1 + EVP_MAX_MD_SIZE];
+    MDB_val k, v;
+    rl_status st = term_key(enc, len, hbuf, &k);
+    if (st != RL_OK) return rl_errorf(qs->err, sizeof qs->err, st, "term digest failed");
+    MDB_txn *txn = NULL;
+    int owns = 0;
+    if ((st = rl__qs_read_acquire(qs, &txn, &owns)) != RL_OK) return st;
+    int rc;
+    if (create) {
+        /* One search: NOOVERWRITE returns the stored id if the term exists. */
+        unsigned char idb[8];
+        rl__put_be64(idb, qs->next_id);
+        v.mv_size = 8;
+        v.mv_data = idb;
+        rc = mdb_put(txn, qs->t2i, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST && v.mv_size == 8) {
+            *id = rl__get_be64(v.mv_data);
+            rc = 0;
+        } else if (rc == 0) {
+            MDB_val iv = {8, idb}, tv = {len, (void *)enc};
+            rc = mdb_put(txn, qs->i2t, &iv, &tv, MDB_APPEND);
+            if (!rc) *id = qs->next_id++;
+        }
+        if (rc) st = rl__qs_mdb_err(qs, rc, "add term");
+    } else {
+        rc = mdb_get(txn, qs->t2i, &k, &v);
+        if (rc == 0 && v.mv_size == 8) *id = rl__get_be64(v.mv_data);
+        else if (rc != MDB_NOTFOUND) st = rl__qs_mdb_err(qs, rc, "look up term");
+    }
+    rl__qs_read_release(qs, owns);
+    if (st == RL_OK && *id) {
+        unsigned char *copy = rl__qs_alloc(len);
+        if (copy) { /* the cache is an optimisation: no memory, no entry */
+            memcpy(copy, enc, len);
+            free(slot->key);
+            slot->key = copy;
+            slot->len = len;
+            slot->hash = h;
+            slot->id = *id;
+        }
+    }
+    return st;
+}
+
+rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
+                           void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
+{
+    MDB_txn *txn = NULL;
+    int owns = 0;
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    unsigned char idb[8];
+    rl__put_be64(idb, id);
+    MDB_val k = {8, idb}, v;
+    int rc = mdb_get(txn, qs->i2t, &k, &v);
+    if (rc == 0) fn(ud, v.mv_data, v.mv_size);
+    else if (rc == MDB_NOTFOUND)
+        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOTFOUND, "term id %llu unknown",
+                       (unsigned long long)id);
+    else st = rl__qs_mdb_err(qs, rc, "read term");
+    rl__qs_read_release(qs, owns);
+    return st;
+}
+
