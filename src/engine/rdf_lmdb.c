@@ -50,6 +50,7 @@ struct lmdb_stream {
     rl_quad q;
     librdf_statement *st;
     librdf_node *ctx;
+    int filled; /* st and ctx hold the nodes of quad q */
 };
 
 static lmdb_inst *inst_of(librdf_storage *s)
@@ -144,28 +145,37 @@ static rl_status id_for_node(lmdb_inst *in, librdf_node *n, int create, rl_id *i
 }
 
 /* ---- streams ------------------------------------------------------------ */
+/* Moves to the next quad.  A position whose id did not change keeps its
+ * node (scans by predicate repeat it on every row; by subject, the subject):
+ * no free and copy per row. */
 static int stream_fill(lmdb_stream *s)
 {
-    librdf_statement_clear(s->st);
-    if (s->ctx) {
-        librdf_free_node(s->ctx);
-        s->ctx = NULL;
-    }
+    rl_quad prev = s->q;
     s->has = rl_qs_iter_next(s->it, &s->q) == 1;
-    if (!s->has) return 0;
-    librdf_node *a = node_for_id(s->in, s->q.s), *b = node_for_id(s->in, s->q.p),
-                *c = node_for_id(s->in, s->q.o);
-    if (!a || !b || !c) {
-        if (a) librdf_free_node(a);
-        if (b) librdf_free_node(b);
-        if (c) librdf_free_node(c);
-        s->has = 0;
+    if (!s->has) {
+        librdf_statement_clear(s->st);
+        if (s->ctx) librdf_free_node(s->ctx);
+        s->ctx = NULL;
+        s->filled = 0;
         return 0;
     }
-    librdf_statement_set_subject(s->st, a);
-    librdf_statement_set_predicate(s->st, b);
-    librdf_statement_set_object(s->st, c);
-    if (s->q.c) s->ctx = node_for_id(s->in, s->q.c);
+    raptor_term **slot[3] = {&s->st->subject, &s->st->predicate, &s->st->object};
+    rl_id now[3] = {s->q.s, s->q.p, s->q.o}, was[3] = {prev.s, prev.p, prev.o};
+    for (int i = 0; i < 3; i++) {
+        if (s->filled && *slot[i] && now[i] == was[i]) continue;
+        if (*slot[i]) raptor_free_term(*slot[i]);
+        if (!(*slot[i] = node_for_id(s->in, now[i]))) {
+            librdf_statement_clear(s->st);
+            s->filled = 0;
+            s->has = 0;
+            return 0;
+        }
+    }
+    if (!s->filled || s->q.c != prev.c) {
+        if (s->ctx) librdf_free_node(s->ctx);
+        s->ctx = s->q.c ? node_for_id(s->in, s->q.c) : NULL;
+    }
+    s->filled = 1;
     return 1;
 }
 
@@ -190,6 +200,7 @@ static void stream_finished(void *ud)
     lmdb_inst *in = s->in;
     if (s->ctx) librdf_free_node(s->ctx);
     s->ctx = NULL;
+    s->filled = 0;
     rl_qs_iter_free(s->it);
     s->it = NULL;
     if (s->st && in->nfree_streams < STREAM_POOL) { /* keep the statement object too */
@@ -228,6 +239,7 @@ static librdf_stream *stream_for(lmdb_inst *in, librdf_statement *pat, librdf_no
         in->free_streams = s->next_free;
         in->nfree_streams--;
         s->has = 0;
+        s->filled = 0;
     } else {
         if (!(s = calloc(1, sizeof *s))) return NULL;
         s->in = in;
