@@ -166,11 +166,7 @@ int rl_cmd_import(int argc, char **argv)
     o.formats = formats;
     o.params = params;
     if (o.format) {
-        static const char *ok[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml"};
-        int good = 0;
-        for (size_t i = 0; i < 5; i++) good |= !strcmp(o.format, ok[i]);
-        for (size_t i = 0; i < nformats; i++) good |= !strcmp(o.format, formats[i]->name);
-        if (!good) {
+        if (!rl_import_format_known(o.format, formats)) {
             rl_cli_error("--format: expected turtle, trig, ntriples, nquads, rdfxml or a pack "
                          "format (see rootline --help)");
             return RL_EXIT_USAGE;

@@ -24,17 +24,6 @@ static void query_usage(FILE *out)
             "exit: 0 done, 1 usage, 2 bad query or row limit, 3 store error, 4 internal\n");
 }
 
-static rl_status read_all(FILE *f, rl_buf *b)
-{
-    char chunk[8192];
-    size_t n;
-    rl_status s = RL_OK;
-    while (s == RL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) s = rl_buf_append(b, chunk, n);
-    if (s == RL_OK && ferror(f)) s = RL_ERR_IO;
-    if (s == RL_OK && !b->data) s = rl_buf_append(b, "", 0);
-    return s;
-}
-
 int rl_cmd_query(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -79,7 +68,7 @@ int rl_cmd_query(int argc, char **argv)
     rl_buf_init(&text, QUERY_TEXT_MAX);
     if (file) {
         FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-        rl_status s = f ? read_all(f, &text) : RL_ERR_IO;
+        rl_status s = f ? rl_buf_read_file(&text, f) : RL_ERR_IO;
         if (f && f != stdin) fclose(f);
         if (s != RL_OK) {
             rl_cli_error("%s: %s", file,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void rl_buf_init(rl_buf *b, size_t max)
 {
@@ -86,4 +87,19 @@ rl_status rl_array_grow(void **p, size_t *cap, size_t need, size_t el, size_t ma
     *p = np;
     *cap = nc;
     return RL_OK;
+}
+
+rl_status rl_buf_read_file(rl_buf *b, FILE *f)
+{
+    struct stat sb; /* one exact allocation instead of doubling */
+    rl_status st = RL_OK;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= b->max)
+        st = rl_buf_reserve(b, (size_t)sb.st_size);
+    char chunk[65536];
+    size_t n;
+    while (st == RL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) st = rl_buf_append(b, chunk, n);
+    if (st == RL_OK && ferror(f)) st = RL_ERR_IO;
+    if (st == RL_OK && !b->data) st = rl_buf_append(b, "", 0);
+    return st;
 }

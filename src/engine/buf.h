@@ -9,6 +9,8 @@
 
 #include "status.h"
 
+#include <stdio.h>
+
 #include <stddef.h>
 
 typedef struct rl_buf {
@@ -33,6 +35,10 @@ rl_status rl_buf_puts(rl_buf *b, const char *s);
 rl_status rl_buf_printf(rl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Empties the buffer, keeping its allocation. */
 void rl_buf_clear(rl_buf *b);
+/* Appends the rest of `f` (reserving its size at once when it is a regular
+ * file).  RL_ERR_IO on a read error, RL_ERR_LIMIT past the ceiling,
+ * RL_ERR_NOMEM.  The buffer holds at least "" afterwards. */
+rl_status rl_buf_read_file(rl_buf *b, FILE *f);
 /* Grows an array *p of *cap elements of `el` bytes to hold `need` (doubling),
  * up to `max` elements: RL_ERR_LIMIT past it, RL_ERR_NOMEM if realloc fails
  * (the array is unchanged on error). */

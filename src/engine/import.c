@@ -1,9 +1,11 @@
 /* import.c: one RDF file = one batch = one transaction + PROV-O. */
 #include "import.h"
 
+#include "span.h"
 #include "term.h"
 #include "timefmt.h"
 #include "vocab.h"
+#include "warnings.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -17,8 +19,6 @@
 
 #define IMPORT_CHUNK (256 * 1024)
 #define IMPORT_MAX_GRAPHS 10000
-
-#define IMPORT_MAX_WARNINGS 100
 
 typedef struct rl_batch imp;
 struct rl_batch {
@@ -45,8 +45,8 @@ struct rl_batch {
     const char *graph;
     const char *const *params;
     double mtime;
-    uint64_t records, nwarnings;
-    char *warnings[IMPORT_MAX_WARNINGS];
+    uint64_t records;
+    rl_warnings warnings; /* a pack format's, for the provenance record */
 };
 
 static const char *accepted[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml", NULL};
@@ -112,26 +112,37 @@ static rl_status note_graph(imp *im, raptor_term *g)
     return RL_OK;
 }
 
-static void on_statement(void *ud, raptor_statement *s)
+/* Counts the statement against the limit and hands it to the sink; on error
+ * sets im->fail and im->msg.  Shared by the Raptor path and the pack API. */
+static rl_status batch_put(imp *im, raptor_term *s, raptor_term *p, raptor_term *o,
+                           raptor_term *g)
 {
-    imp *im = ud;
-    if (im->fail != RL_OK) return;
     rl_status r = RL_OK;
     if (++im->triples > im->max_triples) {
         r = RL_ERR_LIMIT;
         snprintf(im->msg, sizeof im->msg, "more than %llu triples (the import limit)",
                  (unsigned long long)im->max_triples);
-    } else if (s->graph && s->graph->type != RAPTOR_TERM_TYPE_URI) {
+    } else if ((r = sink_add(im, s, p, o, g)) != RL_OK) {
+        snprintf(im->msg, sizeof im->msg, "store: %s",
+                 im->writer ? rl_writer_errmsg(im->writer) : rl_store_log_last(im->st));
+    }
+    if (r != RL_OK) im->fail = r;
+    return r;
+}
+
+static void on_statement(void *ud, raptor_statement *s)
+{
+    imp *im = ud;
+    if (im->fail != RL_OK) return;
+    rl_status r = RL_OK;
+    if (s->graph && s->graph->type != RAPTOR_TERM_TYPE_URI) {
         r = RL_ERR_INPUT;
         snprintf(im->msg, sizeof im->msg, "a graph name must be an IRI");
+    } else if (s->graph && (r = note_graph(im, s->graph)) != RL_OK) {
+        snprintf(im->msg, sizeof im->msg, "too many named graphs in one file (limit %d)",
+                 IMPORT_MAX_GRAPHS);
     } else {
-        raptor_term *g = s->graph ? s->graph : im->batch_graph;
-        if (s->graph && (r = note_graph(im, s->graph)) != RL_OK)
-            snprintf(im->msg, sizeof im->msg, "too many named graphs in one file (limit %d)",
-                     IMPORT_MAX_GRAPHS);
-        if (r == RL_OK && (r = sink_add(im, s->subject, s->predicate, s->object, g)) != RL_OK)
-            snprintf(im->msg, sizeof im->msg, "store: %s",
-                     im->writer ? rl_writer_errmsg(im->writer) : rl_store_log_last(im->st));
+        r = batch_put(im, s->subject, s->predicate, s->object, s->graph ? s->graph : im->batch_graph);
     }
     if (r != RL_OK) {
         im->fail = r;
@@ -197,9 +208,9 @@ static rl_status write_provenance(imp *im, const char *path, const char *sha, co
         snprintf(num, sizeof num, "%llu", (unsigned long long)im->records);
         r = prov(im, pg, B(), iri(im, RL_NS_CORE "recordCount", 0), lit(im, num, RL_NS_XSD "integer"));
     }
-    for (uint64_t i = 0; i < im->nwarnings && i < IMPORT_MAX_WARNINGS && r == RL_OK; i++)
-        if (im->warnings[i])
-            r = prov(im, pg, B(), iri(im, RL_NS_CORE "warning", 0), lit(im, im->warnings[i], NULL));
+    for (size_t i = 0; i < im->warnings.n && i < RL_WARNINGS_KEEP && r == RL_OK; i++)
+        if (im->warnings.msg[i])
+            r = prov(im, pg, B(), iri(im, RL_NS_CORE "warning", 0), lit(im, im->warnings.msg[i], NULL));
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_RDF "type", 0), iri(im, RL_NS_PROV "Activity", 0));
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "used", 0), S());
     if (r == RL_OK) r = prov(im, pg, A(), iri(im, RL_NS_PROV "startedAtTime", 0), lit(im, t0, RL_NS_XSD "dateTime"));
@@ -244,8 +255,7 @@ static rl_status file_digest(FILE *f, uint64_t max, char hex[65], uint64_t *byte
     EVP_DigestFinal_ex(ctx, md, &mdlen);
     EVP_MD_CTX_free(ctx);
     if (bad) return rl_errorf(err, cap, RL_ERR_IO, "%s: read error", path);
-    for (unsigned i = 0; i < mdlen && i < 32; i++) sprintf(hex + 2 * i, "%02x", md[i]);
-    hex[64] = 0;
+    rl_hex_encode(md, mdlen < 32 ? mdlen : 32, hex);
     rewind(f);
     return RL_OK;
 }
@@ -372,18 +382,8 @@ const char *rl_batch_param(rl_batch *b, const char *key)
 rl_status rl_batch_add(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term *o)
 {
     if (b->fail != RL_OK) return b->fail;
-    rl_status r = RL_OK;
-    if (!s || !p || !o) r = RL_ERR_NOMEM;
-    else if (++b->triples > b->max_triples) {
-        r = RL_ERR_LIMIT;
-        snprintf(b->msg, sizeof b->msg, "more than %llu triples (the import limit)",
-                 (unsigned long long)b->max_triples);
-    } else if ((r = sink_add(b, s, p, o, b->batch_graph)) != RL_OK) {
-        snprintf(b->msg, sizeof b->msg, "store: %s",
-                 b->writer ? rl_writer_errmsg(b->writer) : rl_store_log_last(b->st));
-    }
-    if (r != RL_OK) b->fail = r;
-    return r;
+    if (!s || !p || !o) return b->fail = RL_ERR_NOMEM;
+    return batch_put(b, s, p, o, b->batch_graph);
 }
 
 /* Adds a triple and frees the terms. */
@@ -415,13 +415,12 @@ void rl_batch_record(rl_batch *b)
 void rl_batch_warn(rl_batch *b, const char *fmt, ...)
 {
     if (b->validate_only) return; /* the writing pass records them */
-    if (b->nwarnings < IMPORT_MAX_WARNINGS) {
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&b->warnings[b->nwarnings], fmt, ap) < 0) b->warnings[b->nwarnings] = NULL;
-        va_end(ap);
-    }
-    b->nwarnings++;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    rl_warnings_add(&b->warnings, "%s", text);
 }
 
 rl_status rl_batch_error(rl_batch *b, rl_status st, const char *fmt, ...)
@@ -434,17 +433,13 @@ rl_status rl_batch_error(rl_batch *b, rl_status st, const char *fmt, ...)
     return st;
 }
 
-static rl_status read_whole(FILE *f, rl_buf *b)
+int rl_import_format_known(const char *name, const rl_input_format *const *formats)
 {
-    char chunk[65536];
-    size_t n;
-    rl_status r = RL_OK;
-    rewind(f);
-    while (r == RL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) r = rl_buf_append(b, chunk, n);
-    if (r == RL_OK && ferror(f)) r = RL_ERR_IO;
-    if (r == RL_OK && !b->data) r = rl_buf_append(b, "", 0);
-    rewind(f);
-    return r;
+    for (int i = 0; accepted[i]; i++)
+        if (!strcmp(accepted[i], name)) return 1;
+    for (const rl_input_format *const *p = formats; p && *p; p++)
+        if (!strcmp((*p)->name, name)) return 1;
+    return 0;
 }
 
 /* --format NAME, else the first pack format whose sniff accepts the head of
@@ -546,7 +541,10 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         struct stat sb;
         if (fstat(fileno(f), &sb) == 0) im.mtime = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
         text.max = (size_t)bytes + 1;
-        if ((r = read_whole(f, &text)) != RL_OK) {
+        rewind(f);
+        r = rl_buf_read_file(&text, f);
+        rewind(f);
+        if (r != RL_OK) {
             r = rl_errorf(err, cap, r, "%s: cannot read", path);
             goto out;
         }
@@ -579,7 +577,7 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     if (r != RL_OK) goto out;
     res->triples = im.triples;
     res->records = im.records;
-    res->warnings = im.nwarnings;
+    res->warnings = im.warnings.n;
     rl_time_now_iso(t1, sizeof t1);
     if ((r = write_provenance(&im, path, res->checksum, fmt, bytes, t0, t1)) != RL_OK) {
         r = rl_errorf(err, cap, r, "%s: writing provenance failed: %s", path,
@@ -606,7 +604,7 @@ out:
     if (im.batch_graph) raptor_free_term(im.batch_graph);
     rl_buf_free(&im.enc);
     for (int i = 0; i < 4; i++) rl_buf_free(&im.tb[i]);
-    for (int i = 0; i < IMPORT_MAX_WARNINGS; i++) free(im.warnings[i]);
+    rl_warnings_clear(&im.warnings);
     rl_buf_free(&text);
     return r;
 }

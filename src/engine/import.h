@@ -48,6 +48,10 @@ typedef struct rl_import_result {
     int already;          /* 1 if the batch was imported before (nothing written) */
 } rl_import_result;
 
+/* Whether `name` is an RDF syntax import reads or the name of one of
+ * `formats` (NULL-terminated, may be NULL). */
+int rl_import_format_known(const char *name, const rl_input_format *const *formats);
+
 /* Imports one file.  Errors: RL_ERR_IO (cannot read), RL_ERR_INPUT (syntax;
  * err names file, line and what the parser expected), RL_ERR_LIMIT,
  * RL_ERR_STORE.  On any error the store is unchanged. */

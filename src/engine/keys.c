@@ -1,6 +1,8 @@
 /* keys.c: trim + NFC + '|' join, digests through OpenSSL, charsets through iconv. */
 #include "keys.h"
 
+#include "span.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <openssl/evp.h>
@@ -73,7 +75,7 @@ static rl_status digest_hex(const EVP_MD *md, const char *const *fields, size_t 
     unsigned int n = 0;
     if (st == RL_OK && !EVP_Digest(b.data, b.len, d, &n, md, NULL))
         st = rl_errorf(err, cap, RL_ERR_INTERNAL, "digest unavailable");
-    for (unsigned i = 0; st == RL_OK && i < n; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    if (st == RL_OK) rl_hex_encode(d, n, hex);
     rl_buf_free(&b);
     return st;
 }
@@ -129,4 +131,13 @@ rl_status rl_text_to_utf8(const char *charset, const char *in, size_t n, rl_buf 
     }
     iconv_close(cd);
     return st;
+}
+
+void rl_sha256_hex(const void *data, size_t n, size_t nbytes, char *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(data, n, md, &len, EVP_sha256(), NULL)) len = 0;
+    memset(md + len, 0, sizeof md - len);
+    rl_hex_encode(md, nbytes <= 32 ? nbytes : 32, out);
 }

@@ -28,6 +28,9 @@ rl_status rl_key_sha256(const char *const *fields, size_t nfields, char hex[65],
 /* Standard Base64 with padding of the joined fields (out is cleared first). */
 rl_status rl_key_base64(const char *const *fields, size_t nfields, rl_buf *out, char *err,
                         size_t cap);
+/* The first `nbytes` (<= 32) of SHA-256(data[0..n)) as lowercase hex into
+ * out (2 * nbytes + 1 bytes).  Plain bytes: no trimming or normalisation. */
+void rl_sha256_hex(const void *data, size_t n, size_t nbytes, char *out);
 /* Decodes n bytes of `charset` (iconv name, e.g. "GB18030") into UTF-8,
  * appended to out.  RL_ERR_INPUT names the byte offset of an invalid
  * sequence; RL_ERR_UNSUPPORTED for an unknown charset. */

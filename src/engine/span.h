@@ -14,6 +14,8 @@ typedef struct rl_span {
 rl_span rl_span_piece(rl_span s, char sep, size_t n);
 /* Number of pieces of s split at sep (0 for an empty span). */
 size_t rl_span_count(rl_span s, char sep);
+/* Writes n bytes as 2n lowercase hex digits and a NUL into out. */
+void rl_hex_encode(const unsigned char *in, size_t n, char *out);
 /* Value of a hex digit, or -1. */
 int rl_hex_digit(char c);
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define RL_WARNINGS_KEEP 32
+#define RL_WARNINGS_KEEP 100
 
 typedef struct rl_warnings {
     char *msg[RL_WARNINGS_KEEP]; /* the first RL_WARNINGS_KEEP, owned */

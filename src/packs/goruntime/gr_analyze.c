@@ -2,6 +2,7 @@
 #include "gr_analyze.h"
 
 #include "buf.h"
+#include "keys.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -151,10 +152,7 @@ static rl_status group_key(const rl_gr_dump *d, const rl_gr_goroutine *g, const 
     if (s == RL_OK && g->elided) s = rl_buf_puts(b, "\n...");
     if (s == RL_OK && g->has_creator) s = rl_buf_printf(b, "\ncreated by %s", g->created_by.func);
     if (s != RL_OK) return s;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (!EVP_Digest(b->data, b->len, md, &n, EVP_sha256(), NULL)) return RL_ERR_INTERNAL;
-    for (int i = 0; i < 16; i++) snprintf(key + 2 * i, 3, "%02x", md[i]);
+    rl_sha256_hex(b->data, b->len, 16, key);
     return RL_OK;
 }
 

@@ -58,17 +58,7 @@ static rl_status read_file(const char *path, rl_buf *b)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return RL_ERR_IO;
-    struct stat sb; /* one exact allocation instead of doubling */
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size < b->max &&
-        rl_buf_reserve(b, (size_t)sb.st_size) != RL_OK) {
-        fclose(f);
-        return RL_ERR_NOMEM;
-    }
-    char chunk[65536];
-    size_t n;
-    rl_status s = RL_OK;
-    while (s == RL_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) s = rl_buf_append(b, chunk, n);
-    if (s == RL_OK && ferror(f)) s = RL_ERR_IO;
+    rl_status s = rl_buf_read_file(b, f);
     fclose(f);
     return s;
 }

@@ -2,6 +2,7 @@
 #include "gr_import.h"
 
 #include "gr_analyze.h"
+#include "keys.h"
 #include "gr_links.h"
 #include "timefmt.h"
 
@@ -29,10 +30,7 @@ typedef struct conv {
 
 static void hex32(const char *text, char out[33])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
-    for (int i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+    rl_sha256_hex(text, strlen(text), 16, out);
 }
 
 /* IRI-safe copy of a name: unreserved characters kept, the rest %XX. */

@@ -1,6 +1,8 @@
 /* gr_links.c: channel links between blocked goroutines. */
 #include "gr_links.h"
 
+#include "keys.h"
+
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -48,11 +50,8 @@ static void location_key(const rl_gr_dump *d, const rl_gr_goroutine *g, char out
     char sig[4096];
     snprintf(sig, sizeof sig, "%s|%s|%s:%d", g->has_creator ? g->created_by.func : "",
              top ? top->func : "", top ? top->file : "", top ? top->line : 0);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdn = 0;
-    EVP_Digest(sig, strlen(sig), md, &mdn, EVP_sha256(), NULL);
-    int o = snprintf(out, 80, "loc:");
-    for (int i = 0; i < 8; i++) o += snprintf(out + o, (size_t)(80 - o), "%02x", md[i]);
+    memcpy(out, "loc:", 4);
+    rl_sha256_hex(sig, strlen(sig), 8, out + 4);
 }
 
 rl_status rl_gr_channel_links(const rl_gr_analysis *a, rl_gr_link **links, size_t *n)
