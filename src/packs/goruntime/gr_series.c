@@ -1,6 +1,8 @@
 /* gr_series.c: growth windows, alerts, delta threshold, leak candidates. */
 #include "gr_series.h"
 
+#include "gr_growth.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,74 +110,43 @@ static double median(const double *v, size_t n, double *tmp)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* Nearest-rank P95 of v[0..n). */
-static double p95(const double *v, size_t n, double *tmp)
-{
-    memcpy(tmp, v, n * sizeof *v);
-    qsort(tmp, n, sizeof *tmp, cmp_dbl);
-    size_t rank = (size_t)ceil(0.95 * (double)n);
-    return tmp[rank ? rank - 1 : 0];
-}
-
 static json_t *round_real(double v)
 {
     return json_real(round(v * 1e6) / 1e6);
 }
 
-/* Growth windows and alerts. */
-static void windows_json(const rl_gr_series *s, double interval, json_t *out)
+/* Growth windows, alerts and delta findings: the series through one online
+ * detector (gr_growth.c), which the live scraper uses too. */
+static void growth_json(const rl_gr_series *s, double interval, json_t *out)
 {
-    size_t nw = s->n >= RL_GR_WINDOW ? s->n - RL_GR_WINDOW + 1 : 0;
-    double *k = calloc(nw + 1, sizeof *k), *tmp = calloc(nw + 1, sizeof *tmp), y[RL_GR_WINDOW];
-    int *over = calloc(nw + 1, sizeof *over);
-    json_t *wins = json_array(), *alerts = json_array();
-    for (size_t w = 0; k && tmp && over && w < nw; w++) {
-        for (size_t i = 0; i < RL_GR_WINDOW; i++) y[i] = (double)s->s[w + i].a->total;
-        k[w] = rl_gr_slope(y, RL_GR_WINDOW);
-        double base = w ? median(k, w, tmp) : NAN;
-        over[w] = w && k[w] > RL_GR_FACTOR * base;
-        size_t end = w + RL_GR_WINDOW - 1;
-        json_t *o = json_pack("{s:I,s:s,s:o,s:o,s:b}", "end_snapshot", (json_int_t)end, "end_file",
-                              s->s[end].name, "k_per_sample", round_real(k[w]), "k_per_s",
-                              round_real(interval > 0 ? k[w] / interval : 0), "over_baseline", over[w]);
-        json_object_set_new(o, "baseline", w ? round_real(base) : json_null());
+    json_t *wins = json_array(), *alerts = json_array(), *found = json_array();
+    rl_gr_growth *g = rl_gr_growth_new(MAX_SNAPSHOTS);
+    for (size_t i = 0; g && i < s->n; i++) {
+        rl_gr_growth_step st;
+        if (rl_gr_growth_push(g, (double)s->s[i].a->total, &st) != RL_OK) break;
+        if (st.delta_checked && st.delta_finding)
+            json_array_append_new(found, json_pack("{s:I,s:s,s:o,s:o}", "snapshot", (json_int_t)i,
+                                                   "file", s->s[i].name, "increment",
+                                                   round_real(st.increment), "threshold",
+                                                   round_real(st.threshold)));
+        if (!st.window) continue;
+        json_t *o = json_pack("{s:I,s:s,s:o,s:o,s:b}", "end_snapshot", (json_int_t)i, "end_file",
+                              s->s[i].name, "k_per_sample", round_real(st.k), "k_per_s",
+                              round_real(interval > 0 ? st.k / interval : 0), "over_baseline", st.over);
+        json_object_set_new(o, "baseline", st.has_baseline ? round_real(st.baseline) : json_null());
         json_array_append_new(wins, o);
-        int run = w + 1 >= RL_GR_ALERT_RUN;
-        for (size_t r = 0; run && r < RL_GR_ALERT_RUN; r++) run = over[w - r];
-        const char *rule = run ? "3 windows over 1.8 x baseline" : k[w] > RL_GR_ABS_K ? "k > 5.0" : NULL;
-        if (rule) {
-            json_t *al = json_pack("{s:I,s:s,s:s,s:o}", "window_end_snapshot", (json_int_t)end,
-                                   "snapshot_kept", s->s[end].name, "rule", rule, "k_per_sample",
-                                   round_real(k[w]));
-            json_object_set_new(al, "baseline", w ? round_real(base) : json_null());
+        if (st.rule) {
+            json_t *al = json_pack("{s:I,s:s,s:s,s:o}", "window_end_snapshot", (json_int_t)i,
+                                   "snapshot_kept", s->s[i].name, "rule", st.rule, "k_per_sample",
+                                   round_real(st.k));
+            json_object_set_new(al, "baseline", st.has_baseline ? round_real(st.baseline) : json_null());
             json_array_append_new(alerts, al);
         }
     }
+    rl_gr_growth_free(g);
     json_object_set_new(out, "windows", wins);
     json_object_set_new(out, "alerts", alerts);
-    free(k);
-    free(tmp);
-    free(over);
-}
-
-static void delta_json(const rl_gr_series *s, json_t *out)
-{
-    json_t *found = json_array();
-    size_t n = s->n ? s->n - 1 : 0;
-    double *inc = calloc(n + 1, sizeof *inc), *tmp = calloc(RL_GR_DELTA_WINDOW + 1, sizeof *tmp);
-    for (size_t i = 0; inc && tmp && i < n; i++) {
-        inc[i] = (double)s->s[i + 1].a->total - (double)s->s[i].a->total;
-        if (i < RL_GR_WINDOW) continue; /* need 12 previous increments */
-        size_t from = i > RL_GR_DELTA_WINDOW ? i - RL_GR_DELTA_WINDOW : 0;
-        double thr = p95(inc + from, i - from, tmp) * RL_GR_FACTOR;
-        if (inc[i] > thr && inc[i] > 0)
-            json_array_append_new(found, json_pack("{s:I,s:s,s:o,s:o}", "snapshot", (json_int_t)(i + 1),
-                                                   "file", s->s[i + 1].name, "increment",
-                                                   round_real(inc[i]), "threshold", round_real(thr)));
-    }
     json_object_set_new(out, "delta_findings", found);
-    free(inc);
-    free(tmp);
 }
 
 /* Groups across snapshots, keyed by signature. */
@@ -292,8 +263,7 @@ json_t *rl_gr_series_json(const rl_gr_series *s)
     json_object_set_new(out, "snapshots", snaps);
     json_object_set_new(out, "sample_interval_s", round_real(interval));
     json_object_set_new(out, "total_slope_per_s", round_real(rl_gr_series_total_slope(s)));
-    windows_json(s, interval, out);
-    delta_json(s, out);
+    growth_json(s, interval, out);
     groups_json(s, out);
     free(dt);
     free(tmp);
