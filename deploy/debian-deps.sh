@@ -11,6 +11,17 @@ BUILD="build-essential cmake pkg-config
   librdf0-dev librasqal3-dev libraptor2-dev liblmdb-dev
   libmicrohttpd-dev libcunit1-dev libjansson-dev libutf8proc-dev
   libssl-dev zlib1g-dev"
+# libcurl: any flavour's -dev package will do (they conflict with each
+# other); the GnuTLS one is installed only when none is present.
+have_curl_dev=0
+for p in libcurl4-gnutls-dev libcurl4-openssl-dev libcurl4-nss-dev; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    have_curl_dev=1
+  fi
+done
+if [ "$have_curl_dev" = 0 ]; then
+  BUILD="$BUILD libcurl4-gnutls-dev"
+fi
 TEST="curl python3 python3-rdflib raptor2-utils lmdb-utils golang-go"
 
 pkgs="$BUILD"

@@ -31,5 +31,6 @@ int rl_cmd_import(int argc, char **argv);
 int rl_cmd_query(int argc, char **argv);
 int rl_cmd_export(int argc, char **argv);
 int rl_cmd_stats(int argc, char **argv);
+int rl_cmd_serve(int argc, char **argv);
 
 #endif

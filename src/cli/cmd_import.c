@@ -113,13 +113,10 @@ int rl_cmd_import(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},            {"progress", required_argument, 0, 'p'},
         {"set", required_argument, 0, 'S'},        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    enum { MAX_PARAMS = 64, MAX_FORMATS = 64 };
+    enum { MAX_PARAMS = 64 };
     const char *params[MAX_PARAMS + 1] = {NULL};
-    const rl_input_format *formats[MAX_FORMATS + 1] = {NULL};
-    size_t nparams = 0, nformats = 0;
-    for (size_t p = 0; rl_cli_packs[p]; p++)
-        for (const rl_input_format *const *f = rl_cli_packs[p]->formats; f && *f; f++)
-            if (nformats < MAX_FORMATS) formats[nformats++] = *f;
+    const rl_input_format *const *formats = rl_cli_formats();
+    size_t nparams = 0;
     const char *store = NULL;
     rl_import_options o = {NULL, 0, 0, isatty(2) ? RL_PROGRESS_BAR : RL_PROGRESS_LINES, stderr, NULL, NULL};
     unsigned long long v;

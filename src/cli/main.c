@@ -24,6 +24,7 @@ static const command commands[] = {
     {"query", rl_cmd_query, "run a SPARQL query and print the results"},
     {"export", rl_cmd_export, "write the store, or one graph, as N-Quads"},
     {"stats", rl_cmd_stats, "count triples and graphs, report the store size"},
+    {"serve", rl_cmd_serve, "run the HTTP service (/healthz, /readyz, /metrics) and the packs' services"},
 };
 
 static void usage(FILE *out)

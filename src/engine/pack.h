@@ -11,7 +11,9 @@
 #ifndef RL_PACK_H
 #define RL_PACK_H
 
+#include "buf.h"
 #include "format.h"
+#include "store.h"
 
 #include <stddef.h>
 
@@ -23,12 +25,49 @@ typedef struct rl_pack_command {
     int (*run)(int argc, char **argv);
 } rl_pack_command;
 
+/* What `rootline serve` lends a pack's background service. */
+typedef struct rl_service_env {
+    rl_store *store;                        /* write it only from step() */
+    const rl_input_format *const *formats;  /* every pack's formats, for rl_import_file */
+    const char *spool_dir;                  /* the service's own folder for raw inputs
+                                               (created; may hold earlier runs' files) */
+    /* Log sink (never NULL): level "info", "warn" or "error"; one line, no
+     * patient identifiers.  Thread-safe. */
+    void (*log)(void *ctx, const char *level, const char *msg);
+    void *log_ctx;
+} rl_service_env;
+
+/* A background service a pack runs inside `rootline serve` (e.g. scraping
+ * live endpoints on a schedule).  It exists when its option is given. */
+typedef struct rl_pack_service {
+    const char *name;          /* e.g. "goroutine-scraper"; also its spool folder */
+    const char *option;        /* `serve --OPTION VALUE`, repeatable */
+    const char *option_usage;  /* e.g. "URL[,service=NAME][,interval=S]" */
+    const char *option_help;
+    /* Creates the service from the `n` >= 1 values given for its option.
+     * `env` outlives the service.  RL_ERR_USAGE with a message naming the
+     * bad value, RL_ERR_NOMEM. */
+    rl_status (*open)(const char *const *values, size_t n, const rl_service_env *env, void **state,
+                      char *err, size_t cap);
+    /* Does the work due at `now` (seconds since the epoch) and returns the
+     * seconds until it wants the next call.  Called from the server's one
+     * scheduler thread, the only thread that writes the store; must return
+     * within its own time limits. */
+    double (*step)(void *state, double now);
+    /* Appends its figures as Prometheus text.  Called from HTTP threads
+     * while step() may run: the service locks what it shares. */
+    rl_status (*metrics)(void *state, rl_buf *out);
+    /* Releases the service; NULL is a no-op. */
+    void (*close)(void *state);
+} rl_pack_service;
+
 typedef struct rl_pack {
     const char *name;                  /* e.g. "goruntime" */
     const char *summary;
     const char *ontology;              /* folder under ontology/, or NULL */
     const rl_pack_command *commands;   /* NULL-terminated by name == NULL */
     const rl_input_format *const *formats; /* for `rootline import`, NULL-terminated */
+    const rl_pack_service *const *services; /* for `rootline serve`, NULL-terminated */
 } rl_pack;
 
 #endif

@@ -3,6 +3,7 @@
 #include "export.h"
 #include "import.h"
 #include "mask.h"
+#include "metrics.h"
 #include "quadstore.h"
 #include "query.h"
 #include "status.h"
@@ -162,9 +163,28 @@ static void test_masking(void)
     mask_is(rl_mask_national_id, "12", "12");
 }
 
+/* Prometheus text: label values escaped, integers without fractions. */
+static void test_metrics_text(void)
+{
+    rl_buf b;
+    rl_buf_init(&b, 0);
+    const char *l[] = {"service", "a\"b\\c\nd", "state", "chan receive"};
+    CU_ASSERT_EQUAL(rl_metrics_header(&b, "x_total", "counter", "Things."), RL_OK);
+    CU_ASSERT_EQUAL(rl_metrics_sample(&b, "x_total", l, 2, 3), RL_OK);
+    CU_ASSERT_EQUAL(rl_metrics_sample(&b, "y", NULL, 0, 0.5), RL_OK);
+    CU_ASSERT_STRING_EQUAL((char *)b.data, "# HELP x_total Things.\n# TYPE x_total counter\n"
+                                           "x_total{service=\"a\\\"b\\\\c\\nd\",state=\"chan receive\"} 3\n"
+                                           "y 0.500000\n");
+    rl_buf_free(&b);
+    rl_buf small;
+    rl_buf_init(&small, 8);
+    CU_ASSERT_EQUAL(rl_metrics_sample(&small, "a_long_metric_name", NULL, 0, 1), RL_ERR_LIMIT);
+    rl_buf_free(&small);
+}
+
 int main(void)
 {
-    static const rl_test_case cases[] = {{"strerror", test_strerror},
+    static const rl_test_case cases[] = {{"metrics text", test_metrics_text},{"strerror", test_strerror},
                                          {"buf ceiling", test_buf_ceiling},
                                          {"term codec", test_term_codec},
                                          {"free(NULL)", test_free_null},

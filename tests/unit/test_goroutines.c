@@ -1,6 +1,7 @@
 /* test_goroutines.c: the Go dump parser and the leak analysis on fixtures
  * written from the runtime's traceback grammar, one feature each. */
 #include "gr_analyze.h"
+#include "gr_growth.h"
 #include "gr_links.h"
 #include "testutil.h"
 
@@ -253,6 +254,55 @@ static void test_errors_and_limits(void)
     rl_gr_analysis_free(NULL);
 }
 
+/* The online detector against the SPEC's rules on hand-made totals. */
+static void test_growth_detector(void)
+{
+    rl_gr_growth_free(NULL);
+    rl_gr_growth *g = rl_gr_growth_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    rl_gr_growth_step st;
+    /* flat at 100 for 12 samples: one window, k = 0, no baseline, no alert */
+    for (int i = 0; i < 12; i++) CU_ASSERT_EQUAL(rl_gr_growth_push(g, 100, &st), RL_OK);
+    CU_ASSERT(st.window);
+    CU_ASSERT_DOUBLE_EQUAL(st.k, 0, 1e-9);
+    CU_ASSERT_FALSE(st.has_baseline);
+    CU_ASSERT_PTR_NULL(st.rule);
+    CU_ASSERT_FALSE(st.delta_checked); /* 11 increments so far: not judged yet */
+    rl_gr_growth_push(g, 100, &st);
+    CU_ASSERT_FALSE(st.delta_checked);
+    /* the 14th sample judges its increment against 12 previous ones (all 0) */
+    CU_ASSERT_EQUAL(rl_gr_growth_push(g, 101, &st), RL_OK);
+    CU_ASSERT(st.delta_checked);
+    CU_ASSERT_DOUBLE_EQUAL(st.threshold, 0, 1e-9);
+    CU_ASSERT(st.delta_finding);
+    rl_gr_growth_free(g);
+    /* +6 per sample from the start: the first window has k = 6 > 5.0 */
+    g = rl_gr_growth_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    for (int i = 0; i < 12; i++) rl_gr_growth_push(g, 6.0 * i, &st);
+    CU_ASSERT_DOUBLE_EQUAL(st.k, 6, 1e-9);
+    CU_ASSERT(st.rule && !strcmp(st.rule, "k > 5.0"));
+    CU_ASSERT_EQUAL(rl_gr_growth_alerts(g), 1);
+    rl_gr_growth_free(g);
+
+    /* relative rule: baseline slopes ~1, then 3 windows at k = 2.5 (> 1.8 x) */
+    g = rl_gr_growth_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    double v = 0;
+    for (int i = 0; i < 40; i++) rl_gr_growth_push(g, v += 1, &st);
+    CU_ASSERT_PTR_NULL(st.rule);
+    int first = -1;
+    for (int i = 0; i < 12; i++) {
+        rl_gr_growth_push(g, v += 2.5, &st);
+        if (st.rule && first < 0) first = i;
+    }
+    /* windows containing the new rate are over 1.8 x 1 from the 5th step
+     * (k of a mixed window rises gradually); the alert needs 3 in a row */
+    CU_ASSERT(first >= 2);
+    CU_ASSERT(st.rule && !strcmp(st.rule, "3 windows over 1.8 x baseline"));
+    rl_gr_growth_free(g);
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"header forms", test_header_forms},
@@ -263,6 +313,7 @@ int main(void)
                                          {"grouping without lines", test_grouping_lines},
                                          {"channel links", test_channel_links},
                                          {"errors and limits", test_errors_and_limits},
+                                         {"growth detector", test_growth_detector},
                                          {NULL, NULL}};
     return rl_test_main("goroutines", cases);
 }

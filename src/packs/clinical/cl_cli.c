@@ -12,7 +12,7 @@ static const rl_pack_command cl_commands[] = {
     {NULL, NULL, NULL}};
 
 const rl_pack rl_clinical_pack = {"clinical", "clinical: department -> test panel -> signal channel",
-                                  "clinical", cl_commands, NULL};
+                                  "clinical", cl_commands, NULL, NULL};
 
 static void usage(FILE *out)
 {

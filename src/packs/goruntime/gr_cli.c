@@ -5,6 +5,7 @@
 #include "gr_source.h"
 #include "gr_series.h"
 #include "gr_pack.h"
+#include "gr_scrape.h"
 
 #include "buf.h"
 
@@ -20,8 +21,10 @@ static const rl_pack_command gr_commands[] = {
 
 static const rl_input_format *const gr_formats[] = {&rl_gr_dump_format, NULL};
 
+static const rl_pack_service *const gr_services[] = {&rl_gr_scrape_service, NULL};
+
 const rl_pack rl_goruntime_pack = {"goruntime", "Go runtime: service -> goroutine group -> frame",
-                                   "goruntime", gr_commands, gr_formats};
+                                   "goruntime", gr_commands, gr_formats, gr_services};
 
 static void usage(FILE *out)
 {

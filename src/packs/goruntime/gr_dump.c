@@ -489,6 +489,7 @@ rl_status rl_gr_dump_parse(const char *text, size_t len, const rl_gr_parse_optio
     ps.d->priv = ps.a;
     span pre = detect_prefix(text, len);
     ps.d->prefix = dup(&ps, pre);
+    ps.d->scrape_meta = "";
     /* debug=1 if its first meaningful line is the profile header */
     ps.d->format = RL_GR_TRACEBACK;
     {
@@ -503,6 +504,11 @@ rl_status rl_gr_dump_parse(const char *text, size_t len, const rl_gr_parse_optio
         p = nl ? nl + 1 : end;
         line++;
         if (l.n && l.p[l.n - 1] == '\r') l.n--;
+        if (line == 1 && starts(l, RL_GR_SCRAPE_HEADER)) {
+            size_t h = sizeof RL_GR_SCRAPE_HEADER - 1;
+            ps.d->scrape_meta = dup(&ps, (span){l.p + h, l.n - h});
+            continue;
+        }
         if (pre.n && l.n >= pre.n && !memcmp(l.p, pre.p, pre.n)) l.p += pre.n, l.n -= pre.n;
         if (ps.d->format == RL_GR_DEBUG1) debug1_line(&ps, line, l);
         else traceback_line(&ps, line, l);

@@ -66,8 +66,14 @@ struct rl_gr_dump {
     size_t preamble_lines;  /* panic message, signal line: recognised, not goroutines */
     uint64_t declared_total; /* debug=1 "total N", else 0 */
     const char *prefix;      /* stripped line prefix, "" if none */
+    const char *scrape_meta; /* the rest of a first line "# rootline-scrape " (written by
+                                the scraper of `rootline serve`: service=, time=, url=,
+                                values percent-encoded), "" if none */
     void *priv;
 };
+
+/* First line the scraper writes before a scraped dump. */
+#define RL_GR_SCRAPE_HEADER "# rootline-scrape "
 
 typedef struct rl_gr_parse_options {
     size_t max_bytes;      /* input ceiling (0 = 1 GiB) */

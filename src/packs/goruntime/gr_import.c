@@ -4,6 +4,7 @@
 #include "gr_analyze.h"
 #include "keys.h"
 #include "gr_links.h"
+#include "span.h"
 #include "timefmt.h"
 
 #include <openssl/evp.h>
@@ -49,6 +50,33 @@ static void iri_escape(const char *in, char *out, size_t cap)
         }
     }
     out[o] = 0;
+}
+
+/* Value of `key` in the scraper's header ("k=v k=v", values %-encoded),
+ * decoded into out; 0 when absent. */
+static int meta_get(const char *meta, const char *key, char *out, size_t cap)
+{
+    size_t kn = strlen(key);
+    for (const char *p = meta; *p;) {
+        while (*p == ' ') p++;
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n > kn && p[kn] == '=' && !strncmp(p, key, kn)) {
+            size_t o = 0;
+            for (size_t i = kn + 1; i < n && o + 1 < cap; i++) {
+                int hi, lo;
+                if (p[i] == '%' && i + 2 < n && (hi = rl_hex_digit(p[i + 1])) >= 0 &&
+                    (lo = rl_hex_digit(p[i + 2])) >= 0) {
+                    out[o++] = (char)(hi * 16 + lo);
+                    i += 2;
+                } else out[o++] = p[i];
+            }
+            out[o] = 0;
+            return 1;
+        }
+        p += n;
+    }
+    return 0;
 }
 
 static void add_iri(conv *c, const char *s, const char *p, const char *o)
@@ -153,6 +181,27 @@ static void group_nodes(conv *c, const char *svc_iri)
     }
 }
 
+/* The scraper's growth window ending at this snapshot (header fields k=,
+ * alert=): the slope, and an rl:Finding when an alert fired. */
+static void growth_nodes(conv *c, const char *svc_iri)
+{
+    char k[64], rule[128], url[1024], fin[160];
+    const char *meta = c->d->scrape_meta;
+    if (meta_get(meta, "url", url, sizeof url)) add_lit(c, c->snap, GR "scrapedFrom", url, NULL);
+    if (!meta_get(meta, "k", k, sizeof k)) return;
+    add_lit(c, c->snap, GR "windowSlope", k, XSD "double");
+    if (!meta_get(meta, "alert", rule, sizeof rule)) return;
+    snprintf(fin, sizeof fin, "urn:rootline:gr:growth-alert:%s", c->snapkey);
+    add_iri(c, fin, RDF_TYPE, RL "Finding");
+    add_iri(c, fin, RDF_TYPE, GR "GrowthAlert");
+    add_lit(c, fin, RL "rule", "goroutine-growth", NULL);
+    add_lit(c, fin, RL "severity", "warning", NULL);
+    add_lit(c, fin, GR "alertRule", rule, NULL);
+    add_iri(c, fin, RL "about", svc_iri);
+    add_iri(c, fin, RL "evidence", c->snap);
+    add_lit(c, fin, RL "detectedAt", c->when, XSD "dateTime");
+}
+
 static void goroutine_iri(const conv *c, uint64_t id, char out[80])
 {
     snprintf(out, 80, "urn:rootline:gr:goroutine:%s:%llu", c->snapkey, (unsigned long long)id);
@@ -255,7 +304,8 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     c.a = a;
     /* service name: --set service=NAME, else the file name without extension */
     if ((v = rl_batch_param(b, "service"))) snprintf(c.service, sizeof c.service, "%s", v);
-    else {
+    else if (meta_get(d->scrape_meta, "service", c.service, sizeof c.service)) {
+    } else {
         const char *p = rl_batch_path(b), *base = strrchr(p, '/');
         snprintf(c.service, sizeof c.service, "%s", base ? base + 1 : p);
         char *dot = strrchr(c.service, '.');
@@ -269,7 +319,8 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     snprintf(svc_iri, sizeof svc_iri, "urn:rootline:gr:service:%s", esc);
     snprintf(c.snap, sizeof c.snap, "urn:rootline:gr:snapshot:%s", rl_batch_checksum(b));
     if ((v = rl_batch_param(b, "time"))) snprintf(c.when, sizeof c.when, "%s", v);
-    else rl_time_iso((time_t)rl_batch_mtime(b), c.when, sizeof c.when);
+    else if (meta_get(d->scrape_meta, "time", c.when, sizeof c.when)) {
+    } else rl_time_iso((time_t)rl_batch_mtime(b), c.when, sizeof c.when);
     /* level 1 and the snapshot */
     add_iri(&c, svc_iri, RDF_TYPE, GR "Service");
     add_iri(&c, svc_iri, RDF_TYPE, RL "Entity");
@@ -285,6 +336,7 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     add_int(&c, c.snap, GR "groupCount", (long long)a->ngroups);
     add_int(&c, c.snap, GR "leakedCount", (long long)a->leaked);
     add_int(&c, c.snap, GR "suspectCount", (long long)a->suspects);
+    growth_nodes(&c, svc_iri);
     group_nodes(&c, svc_iri);
     goroutine_nodes(&c);
     if (d->format == RL_GR_TRACEBACK) channel_nodes(&c);
