@@ -66,6 +66,22 @@ check "debug=2, default --min-wait 1: the same 33 are suspects (no minutes yet),
 import json,sys; d=json.load(open(sys.argv[1]))
 ours=sum(g["count"] for g in d["goroutine_list"] if g["verdict"]=="suspect" and any(f["function"].startswith("main.") and f["function"] not in ("main.main","main.longSleep","main.ticker") for f in g["frames"]))
 assert d["leaked"]==0 and ours==33, (d["leaked"], ours)' "$WORK/a1.json"
+$R goroutines analyze --detail --min-wait 0 --ignore-top main.chanSend --ignore-any main.wgWait \
+  "$WORK/d2.txt" >"$WORK/ig.json"
+check "ignore rules by top and by any function take exactly those 6 goroutines out of the verdicts" $PY -c '
+import json,sys; a=json.load(open(sys.argv[1])); d=json.load(open(sys.argv[2]))
+ign=[g for g in d["goroutine_list"] if g["verdict"]=="ignored"]
+funcs=lambda g: [f["function"] for f in g["frames"]]
+assert all(funcs(g)[0]=="main.chanSend" or "main.wgWait" in funcs(g) for g in ign), ign
+n=sum(g["count"] for g in ign)
+assert n==6 and d["ignored"]==6, (n, d["ignored"])
+assert d["leaked"]==a["leaked"]-6, (a["leaked"], d["leaked"])' "$WORK/a0.json" "$WORK/ig.json"
+$R goroutines analyze --detail --min-wait 0 --ignore-created-by main.main "$WORK/d2.txt" >"$WORK/ig2.json"
+check "ignore by creator: nothing main.main started is judged" $PY -c '
+import json,sys; d=json.load(open(sys.argv[1]))
+for g in d["goroutine_list"]:
+    if (g.get("created_by") or {}).get("function")=="main.main": assert g["verdict"]=="ignored", g
+assert d["ignored"]>=33, d["ignored"]' "$WORK/ig2.json"
 $R goroutines analyze --json --source "$RL_SOURCE_DIR/tests/go/leaky" "$WORK/d2.txt" >"$WORK/src.json"
 check "--source: the blocked select has no default and two receive cases; links are labelled" $PY -c '
 import json,sys; d=json.load(open(sys.argv[1]))

@@ -116,6 +116,21 @@ contains "$WORK/q2" "k > 5.0" "growth alerts are findings in the graph, with the
 SELECT ?t WHERE { ?s a gr:Snapshot ; <http://www.w3.org/ns/prov#generatedAtTime> ?t } LIMIT 1' >"$WORK/q3"
 check "snapshot times are the scrape times (ISO 8601 with milliseconds)" \
   grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}(Z|[+-][0-9]{2}:[0-9]{2})' "$WORK/q3"
+Q="$RL_SOURCE_DIR/queries/goruntime"
+"$R" query --format csv -f "$Q/groups-growing.rq" >"$WORK/q5"
+check "saved query groups-growing: the steady leak's group, risen by at least 15 x rate" $PY -c '
+import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); rate=int(sys.argv[2])
+top=rows[0]
+assert top["function"]=="main.rateLeak" and top["_service"]=="leaky", top
+assert int(top["largestRise"]) >= 14*rate*0.75, top
+assert int(top["highestCount"]) - int(top["largestRise"]) >= 1, top' "$WORK/q5" $RATE
+"$R" query --format csv -f "$Q/growth-alerts.rq" >"$WORK/q6"
+contains "$WORK/q6" "leaky," "saved query growth-alerts lists the service's alerts"
+"$R" query --format csv -f "$Q/blocked-on-channel.rq" >"$WORK/q7"
+check "saved query blocked-on-channel: the fixture's chan-send / chan-receive goroutines, with the link basis" $PY -c '
+import csv,sys; rows=list(csv.DictReader(open(sys.argv[1])))
+assert rows and all(r["basis"] in ("pointer","creator+location") for r in rows), rows[:3]
+assert {"main.chanSend","main.rateLeak"} <= {r["function"] for r in rows}, {r["function"] for r in rows}' "$WORK/q7"
 # a spool file re-imported elsewhere keeps service and time from its header
 f=$(ls "$WORK"/spool/goroutine-scraper/leaky/*.txt | head -1)
 ROOTLINE_STORE="lmdb:$WORK/store2" "$R" import --quiet "$f"

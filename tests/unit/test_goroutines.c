@@ -150,7 +150,7 @@ static void test_verdicts(void)
         "goroutine 35 [select]:\nmain.loop()\n\t/q.go:3 +0x1\ncreated by main.main\n\t/q.go:1 +0x1\n");
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     rl_gr_analysis *a = NULL;
-    rl_gr_options o = {RL_GR_IGNORE_ARGS, 1};
+    rl_gr_options o = RL_GR_OPTIONS_DEFAULT;
     CU_ASSERT_EQUAL_FATAL(rl_gr_analyze(d, &o, &a), RL_OK);
     CU_ASSERT_EQUAL(a->cls[0], RL_GR_MAIN);       /* goid 1: never a leak */
     CU_ASSERT_EQUAL(a->verdict[0], RL_GR_FINE);
@@ -190,7 +190,7 @@ static void test_grouping_lines(void)
     rl_gr_dump *d = parse("goroutine 5 [select]:\nmain.a()\n\t/a.go:10 +0x1\n\n"
                           "goroutine 6 [select]:\nmain.a()\n\t/a.go:11 +0x1\n");
     rl_gr_analysis *a = NULL;
-    rl_gr_options o = {RL_GR_IGNORE_ARGS, 1};
+    rl_gr_options o = RL_GR_OPTIONS_DEFAULT;
     CU_ASSERT_EQUAL_FATAL(rl_gr_analyze(d, &o, &a), RL_OK);
     CU_ASSERT_EQUAL(a->ngroups, 2);
     CU_ASSERT_EQUAL(strlen(a->groups[0].key), 32);

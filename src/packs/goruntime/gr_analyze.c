@@ -113,6 +113,23 @@ static int accept_loop(const rl_gr_dump *d, const rl_gr_goroutine *g)
     return 0;
 }
 
+static int listed(const char *const *list, const char *func)
+{
+    for (; list && *list; list++)
+        if (!strcmp(*list, func)) return 1;
+    return 0;
+}
+
+/* goleak's ignore rules, on exact function names. */
+static int ignored(const rl_gr_dump *d, const rl_gr_goroutine *g, const rl_gr_ignore *ig)
+{
+    const rl_gr_frame *f = d->frames + g->first_frame;
+    if (g->nframes && listed(ig->top, f[0].func)) return 1;
+    for (size_t k = 0; ig->any && k < g->nframes; k++)
+        if (listed(ig->any, f[k].func)) return 1;
+    return g->has_creator && listed(ig->created_by, g->created_by.func);
+}
+
 static rl_gr_verdict verdict(const rl_gr_dump *d, const rl_gr_goroutine *g, rl_gr_class c,
                              const char *st, const char *lc, int min_wait)
 {
@@ -165,7 +182,7 @@ static int cmp_group(const void *a, const void *b)
 
 rl_status rl_gr_analyze(const rl_gr_dump *d, const rl_gr_options *opt, rl_gr_analysis **out)
 {
-    rl_gr_options dflt = {RL_GR_IGNORE_ARGS, 1};
+    rl_gr_options dflt = RL_GR_OPTIONS_DEFAULT;
     const rl_gr_options *o = opt ? opt : &dflt;
     rl_status s = RL_OK;
     rl_buf b;
@@ -179,9 +196,10 @@ rl_status rl_gr_analyze(const rl_gr_dump *d, const rl_gr_options *opt, rl_gr_ana
     a->cls = calloc(d->n + 1, sizeof *a->cls);
     a->verdict = calloc(d->n + 1, sizeof *a->verdict);
     a->leak_class = calloc(d->n + 1, sizeof *a->leak_class);
+    a->ignored = calloc(d->n + 1, sizeof *a->ignored);
     a->groups = calloc(d->n + 1, sizeof *a->groups);
     table = calloc(tcap, sizeof *table);
-    if (!a->cls || !a->verdict || !a->leak_class || !a->groups || !table) {
+    if (!a->cls || !a->verdict || !a->leak_class || !a->ignored || !a->groups || !table) {
         s = RL_ERR_NOMEM;
         goto out;
     }
@@ -191,6 +209,10 @@ rl_status rl_gr_analyze(const rl_gr_dump *d, const rl_gr_options *opt, rl_gr_ana
         a->cls[i] = classify(d, g);
         a->leak_class[i] = leak_class(d, g, st);
         a->verdict[i] = verdict(d, g, a->cls[i], st, a->leak_class[i], o->min_wait);
+        if ((a->ignored[i] = (unsigned char)ignored(d, g, &o->ignore))) {
+            a->verdict[i] = RL_GR_FINE;
+            a->nignored += g->count;
+        }
         a->total += g->count;
         if (a->cls[i] == RL_GR_RUNTIME) a->runtime_owned += g->count;
         if (a->verdict[i] == RL_GR_LEAKED) a->leaked += g->count;
@@ -210,6 +232,7 @@ rl_status rl_gr_analyze(const rl_gr_dump *d, const rl_gr_options *opt, rl_gr_ana
             gr->max_wait = -1;
             gr->cls = a->cls[i];
             gr->leak_class = a->leak_class[i];
+            gr->ignored = a->ignored[i];
         } else {
             gr = &a->groups[table[slot] - 1];
         }
@@ -243,6 +266,7 @@ void rl_gr_analysis_free(rl_gr_analysis *a)
     free(a->groups);
     free(a->cls);
     free(a->verdict);
+    free(a->ignored);
     free(a->leak_class);
     free(a);
 }
@@ -286,7 +310,7 @@ json_t *rl_gr_analysis_json(const rl_gr_analysis *a)
                               "top_frame", g->nframes ? frame_json(&d->frames[g->first_frame]) : json_null(),
                               "created_by", g->has_creator ? frame_json(&g->created_by) : json_null(),
                               "leak_class", gr->leak_class, "class", class_name(gr->cls),
-                              "verdict", verdict_name(gr->verdict), "goroutine_ids", ids);
+                              "verdict", gr->ignored ? "ignored" : verdict_name(gr->verdict), "goroutine_ids", ids);
         if (g->has_creator && g->creator_id)
             json_object_set_new(json_object_get(o, "created_by"), "goroutine",
                                 json_integer((json_int_t)g->creator_id));
@@ -296,12 +320,14 @@ json_t *rl_gr_analysis_json(const rl_gr_analysis *a)
     for (size_t i = 0; i < d->nunknown_kept; i++)
         json_array_append_new(unk, json_pack("{s:I,s:s}", "line", (json_int_t)d->unknown[i].line,
                                              "text", d->unknown[i].text));
-    return json_pack("{s:s,s:I,s:I,s:o,s:I,s:I,s:I,s:o,s:I,s:o}", "format",
+    json_t *out = json_pack("{s:s,s:I,s:I,s:o,s:I,s:I,s:I,s:o,s:I,s:o}", "format",
                      d->format == RL_GR_DEBUG1 ? "debug=1" : "traceback", "goroutines",
                      (json_int_t)a->total, "groups", (json_int_t)a->ngroups, "by_state", by_state,
                      "leaked", (json_int_t)a->leaked, "suspects", (json_int_t)a->suspects,
                      "runtime_owned", (json_int_t)a->runtime_owned, "group_list", list,
                      "unknown_lines", (json_int_t)d->nunknown, "unknown", unk);
+    json_object_set_new(out, "ignored", json_integer((json_int_t)a->nignored));
+    return out;
 }
 
 json_t *rl_gr_goroutines_json(const rl_gr_analysis *a)
@@ -330,7 +356,8 @@ json_t *rl_gr_goroutines_json(const rl_gr_analysis *a)
                             g->locked, "header", g->header, "labels", g->labels, "line",
                             (json_int_t)g->line, "frames", frames, "elided", g->elided,
                             "created_by", cb, "ancestors", anc, "class", class_name(a->cls[i]),
-                            "leak_class", a->leak_class[i], "verdict", verdict_name(a->verdict[i])));
+                            "leak_class", a->leak_class[i], "verdict",
+                            a->ignored[i] ? "ignored" : verdict_name(a->verdict[i])));
     }
     return list;
 }

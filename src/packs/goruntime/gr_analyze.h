@@ -23,10 +23,22 @@ typedef enum rl_gr_grouping { RL_GR_IGNORE_ARGS = 0, RL_GR_EXACT, RL_GR_NO_LINES
 typedef enum rl_gr_class { RL_GR_USER = 0, RL_GR_MAIN, RL_GR_RUNTIME } rl_gr_class;
 typedef enum rl_gr_verdict { RL_GR_FINE = 0, RL_GR_SUSPECT, RL_GR_LEAKED } rl_gr_verdict;
 
+/* Ignore rules (as goleak's IgnoreTopFunction / IgnoreAnyFunction /
+ * IgnoreCreatedBy): exact function names; a matching goroutine is judged
+ * "ignored", never leaked or suspect.  Lists are NULL-terminated, borrowed. */
+typedef struct rl_gr_ignore {
+    const char *const *top;        /* first frame's function */
+    const char *const *any;        /* any frame's function */
+    const char *const *created_by; /* the `created by` function */
+} rl_gr_ignore;
+
 typedef struct rl_gr_options {
     rl_gr_grouping grouping;
     int min_wait; /* minutes; default 1 */
+    rl_gr_ignore ignore;
 } rl_gr_options;
+
+#define RL_GR_OPTIONS_DEFAULT {RL_GR_IGNORE_ARGS, 1, {NULL, NULL, NULL}}
 
 typedef struct rl_gr_group {
     char key[33];
@@ -35,6 +47,7 @@ typedef struct rl_gr_group {
     size_t *members;      /* indexes into the dump's goroutines */
     size_t nmembers;
     int max_wait;         /* -1 when no member printed minutes */
+    int ignored;          /* matched an ignore rule (verdict stays fine) */
     rl_gr_class cls;
     const char *leak_class; /* "" when not a leak-class wait */
     rl_gr_verdict verdict;  /* worst member verdict */
@@ -44,10 +57,11 @@ typedef struct rl_gr_analysis {
     const rl_gr_dump *dump; /* borrowed */
     rl_gr_group *groups;    /* largest first */
     size_t ngroups;
-    uint64_t total, leaked, suspects, runtime_owned;
+    uint64_t total, leaked, suspects, runtime_owned, nignored;
     rl_gr_class *cls;        /* per goroutine */
     rl_gr_verdict *verdict;  /* per goroutine */
     const char **leak_class; /* per goroutine */
+    unsigned char *ignored;  /* per goroutine: matched an ignore rule */
 } rl_gr_analysis;
 
 /* Analyses `d` (which must outlive the result).  RL_ERR_NOMEM only. */

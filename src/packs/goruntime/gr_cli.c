@@ -41,6 +41,9 @@ static void usage(FILE *out)
             "                    receivers, peers]\n"
             "  --min-wait N      minutes in a leak-class wait before a goroutine counts as\n"
             "                    leaked (default 1); less is a suspect\n"
+            "  --ignore-top F, --ignore-any F, --ignore-created-by F\n"
+            "                    never judge goroutines whose top function / any function /\n"
+            "                    creator is F (exact name; repeatable; as goleak's options)\n"
             "  --group MODE      args (default: ignore arguments), exact, lines (ignore line\n"
             "                    numbers too)\n"
             "  --top N           groups listed in text output (default 10)\n"
@@ -89,11 +92,18 @@ static void print_text(const char *path, const rl_gr_analysis *a, int top)
                d->unknown[0].line, d->unknown[0].text);
 }
 
+#define MAX_IGNORE 64
+typedef struct ign_list {
+    const char *f[MAX_IGNORE + 1]; /* NULL-terminated */
+    size_t n;
+} ign_list;
+
 typedef struct cli_opts {
     rl_gr_options o;
     int json, top, detail;
     double interval; /* series: seconds between snapshots, 0 = file times */
     const char *source; /* --source DIR */
+    ign_list top_ign, any_ign, created_ign;
 } cli_opts;
 
 /* Parses the options shared by analyze and series; returns -1 to go on, else
@@ -107,11 +117,16 @@ static int parse_opts(int argc, char **argv, cli_opts *co)
                                          {"detail", no_argument, 0, 'd'},
                                          {"interval", required_argument, 0, 'i'},
                                          {"source", required_argument, 0, 's'},
+                                         {"ignore-top", required_argument, 0, 'T'},
+                                         {"ignore-any", required_argument, 0, 'A'},
+                                         {"ignore-created-by", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     char *end;
-    *co = (cli_opts){{RL_GR_IGNORE_ARGS, 1}, 0, 10, 0, 0, NULL};
+    memset(co, 0, sizeof *co);
+    co->o = (rl_gr_options)RL_GR_OPTIONS_DEFAULT;
+    co->top = 10;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -145,6 +160,17 @@ static int parse_opts(int argc, char **argv, cli_opts *co)
                 return 1;
             }
             break;
+        case 'T':
+        case 'A':
+        case 'C': {
+            ign_list *l = c == 'T' ? &co->top_ign : c == 'A' ? &co->any_ign : &co->created_ign;
+            if (l->n >= MAX_IGNORE) {
+                fprintf(stderr, "rootline: more than %d --ignore-* of one kind\n", MAX_IGNORE);
+                return 1;
+            }
+            l->f[l->n++] = optarg;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }
@@ -153,6 +179,7 @@ static int parse_opts(int argc, char **argv, cli_opts *co)
         usage(stderr);
         return 1;
     }
+    co->o.ignore = (rl_gr_ignore){co->top_ign.f, co->any_ign.f, co->created_ign.f};
     return -1;
 }
 

@@ -275,8 +275,25 @@ static int gr_sniff(const char *head, size_t n)
     return rl_gr_dump_sniff(head, n);
 }
 
+#define MAX_IGNORE 64
+
+/* Splits a comma-separated parameter into list (NULL-terminated) using buf. */
+static void split_list(const char *v, char *buf, size_t cap, const char **list)
+{
+    size_t n = 0;
+    list[0] = NULL;
+    if (!v) return;
+    snprintf(buf, cap, "%s", v);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t && n < MAX_IGNORE; t = strtok_r(NULL, ",", &save))
+        list[n++] = t;
+    list[n] = NULL;
+}
+
 static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
 {
+    char ibuf[3][4096];
+    const char *itop[MAX_IGNORE + 1], *iany[MAX_IGNORE + 1], *icre[MAX_IGNORE + 1];
     conv c;
     char err[512], svc_iri[640];
     rl_gr_dump *d = NULL;
@@ -285,9 +302,13 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     c.b = b;
     rl_status st = rl_gr_dump_parse(text, len, NULL, &d, err, sizeof err);
     if (st != RL_OK) return rl_batch_error(b, st, "%s", err);
-    rl_gr_options o = {RL_GR_IGNORE_ARGS, 1};
+    rl_gr_options o = RL_GR_OPTIONS_DEFAULT;
     const char *v;
     if ((v = rl_batch_param(b, "min-wait"))) o.min_wait = atoi(v);
+    split_list(rl_batch_param(b, "ignore-top"), ibuf[0], sizeof ibuf[0], itop);
+    split_list(rl_batch_param(b, "ignore-any"), ibuf[1], sizeof ibuf[1], iany);
+    split_list(rl_batch_param(b, "ignore-created-by"), ibuf[2], sizeof ibuf[2], icre);
+    o.ignore = (rl_gr_ignore){itop, iany, icre};
     if ((v = rl_batch_param(b, "group"))) {
         if (!strcmp(v, "exact")) o.grouping = RL_GR_EXACT;
         else if (!strcmp(v, "lines")) o.grouping = RL_GR_NO_LINES;

@@ -7,7 +7,9 @@
  *   and ancestors, and an rl:Finding per leaked or suspect group.
  * Parameters (`import --set`): service (default: file name without
  * extension), time (ISO 8601; default: the file's modification time),
- * min-wait (minutes, default 1), group (args|exact|lines). */
+ * min-wait (minutes, default 1), group (args|exact|lines), ignore-top,
+ * ignore-any, ignore-created-by (comma-separated function names).  A dump
+ * written by the scraper carries service and time in its first line. */
 #ifndef RL_GR_IMPORT_H
 #define RL_GR_IMPORT_H
 

@@ -26,7 +26,8 @@ rl_gr_series *rl_gr_series_new(const rl_gr_options *opt)
 {
     rl_gr_series *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->opt = opt ? *opt : (rl_gr_options){RL_GR_IGNORE_ARGS, 1};
+    if (opt) s->opt = *opt;
+    else s->opt = (rl_gr_options)RL_GR_OPTIONS_DEFAULT;
     return s;
 }
 
