@@ -18,24 +18,38 @@ static void import_usage(FILE *out)
             "Imports each file as one batch: one transaction, one named graph\n"
             "<urn:rootline:batch:SHA256>, PROV-O provenance in <urn:rootline:graph:provenance>.\n"
             "A file whose bytes were imported before is skipped. A directory imports its\n"
-            "regular files in name order, each its own batch. Formats: Turtle, TriG,\n"
-            "N-Triples, N-Quads, RDF/XML, and those of the packs (goroutine dumps...),\n"
-            "recognised from content and name.\n\n"
+            "regular files, each its own batch: RDF first, then the packs' files by rank\n"
+            "(masters before the records that refer to them), by name within a rank.\n"
+            "Formats: Turtle, TriG, N-Triples, N-Quads, RDF/XML, and those of the packs\n"
+            "(HL7 v2, ASTM E1394, CSV exports with a mapping, goroutine dumps...),\n"
+            "recognised from content, never from the file name.\n\n"
             "  --store URI        store (default $ROOTLINE_STORE or lmdb:./var/store)\n"
             "  --format NAME      turtle|trig|ntriples|nquads|rdfxml (skip recognition)\n"
             "  --max-triples N    refuse a batch with more triples (default 200000000)\n"
             "  --max-bytes N      refuse a larger file (default 8 GiB)\n"
             "  --set KEY=VALUE    a parameter for a pack format (repeatable), e.g.\n"
             "                     service=orders for goroutine dumps\n"
+            "  --keep-going       a pack format's bad records are rejected (listed in the\n"
+            "                     reject report), the file's good records land\n"
+            "  --reject-report F  write the rejected records' list to F (default stderr)\n"
+            "  --no-mask          store patient identifiers unmasked (logged, and recorded\n"
+            "                     in each batch's provenance); masking is on by default\n"
             "  --quiet            no progress output\n"
             "  --progress MODE    bar|lines|none (default: bar on a terminal, else lines)\n\n"
             "exit: 0 all imported, 1 usage, 2 some file was bad (it changed nothing; the\n"
             "others landed), 3 store error, 4 internal error\n");
 }
 
-static int cmp_str(const void *a, const void *b)
+typedef struct ranked {
+    int rank;
+    char *path;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const ranked *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    return strcmp(x->path, y->path);
 }
 
 /* Imports one path; returns the exit code for it. */
@@ -53,6 +67,9 @@ static int import_one(rl_store *st, const char *path, const rl_import_options *o
     else
         printf("%s: imported %llu triples (%s) into <%s>\n", path, (unsigned long long)r.triples,
                r.format, r.graph);
+    if (r.rejects)
+        printf("%s: %llu record(s) rejected (--keep-going), listed in the reject report\n", path,
+               (unsigned long long)r.rejects);
     if (!r.already && r.warnings)
         printf("%s: %llu warning(s), recorded in the batch's provenance\n", path,
                (unsigned long long)r.warnings);
@@ -66,7 +83,7 @@ static int import_dir(rl_store *st, const char *dir, const rl_import_options *o)
         rl_cli_error("%s: cannot open directory", dir);
         return RL_EXIT_INPUT;
     }
-    char **names = NULL;
+    ranked *files = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
     struct dirent *e;
@@ -84,24 +101,25 @@ static int import_dir(rl_store *st, const char *dir, const rl_import_options *o)
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) {
+            ranked *nf = realloc(files, cap * sizeof *nf);
+            if (!nf) {
                 free(p);
                 rc = RL_EXIT_INTERNAL;
                 break;
             }
-            names = nn;
+            files = nf;
         }
-        names[n++] = p;
+        files[n].rank = rl_import_rank(p, o);
+        files[n++].path = p;
     }
     closedir(d);
-    if (names) qsort(names, n, sizeof *names, cmp_str);
+    if (files) qsort(files, n, sizeof *files, cmp_ranked);
     for (size_t i = 0; i < n; i++) {
-        int r = rc == RL_EXIT_INTERNAL ? 0 : import_one(st, names[i], o);
+        int r = rc == RL_EXIT_INTERNAL ? 0 : import_one(st, files[i].path, o);
         if (r > rc) rc = r;
-        free(names[i]);
+        free(files[i].path);
     }
-    free(names);
+    free(files);
     return rc;
 }
 
@@ -112,13 +130,16 @@ int rl_cmd_import(int argc, char **argv)
         {"max-triples", required_argument, 0, 't'}, {"max-bytes", required_argument, 0, 'b'},
         {"quiet", no_argument, 0, 'q'},            {"progress", required_argument, 0, 'p'},
         {"set", required_argument, 0, 'S'},        {"help", no_argument, 0, 'h'},
+        {"keep-going", no_argument, 0, 'k'},       {"reject-report", required_argument, 0, 'R'},
+        {"no-mask", no_argument, 0, 'M'},
         {0, 0, 0, 0}};
     enum { MAX_PARAMS = 64 };
     const char *params[MAX_PARAMS + 1] = {NULL};
     const rl_input_format *const *formats = rl_cli_formats();
     size_t nparams = 0;
-    const char *store = NULL;
-    rl_import_options o = {NULL, 0, 0, isatty(2) ? RL_PROGRESS_BAR : RL_PROGRESS_LINES, stderr, NULL, NULL};
+    const char *store = NULL, *reject_path = NULL;
+    int no_mask = 0;
+    rl_import_options o = {NULL, 0, 0, isatty(2) ? RL_PROGRESS_BAR : RL_PROGRESS_LINES, stderr, NULL, NULL, 0, NULL};
     unsigned long long v;
     int c;
     while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
@@ -135,6 +156,9 @@ int rl_cmd_import(int argc, char **argv)
             else o.max_bytes = v;
             break;
         case 'q': o.progress = RL_PROGRESS_NONE; break;
+        case 'k': o.keep_going = 1; break;
+        case 'R': reject_path = optarg; break;
+        case 'M': no_mask = 1; break;
         case 'S':
             if (!strchr(optarg, '=') || optarg[0] == '=' || nparams == MAX_PARAMS) {
                 rl_cli_error("--set takes KEY=VALUE (at most %d)", MAX_PARAMS);
@@ -160,6 +184,15 @@ int rl_cmd_import(int argc, char **argv)
         import_usage(stderr);
         return RL_EXIT_USAGE;
     }
+    if (no_mask) {
+        if (nparams == MAX_PARAMS) {
+            rl_cli_error("too many --set parameters");
+            return RL_EXIT_USAGE;
+        }
+        params[nparams++] = "mask=off";
+        rl_cli_error("warning: --no-mask: patient identifiers are stored unmasked; each batch's "
+                     "provenance records it");
+    }
     o.formats = formats;
     o.params = params;
     if (o.format) {
@@ -169,9 +202,18 @@ int rl_cmd_import(int argc, char **argv)
             return RL_EXIT_USAGE;
         }
     }
+    FILE *rej = NULL;
+    if (reject_path && !(rej = fopen(reject_path, "w"))) {
+        rl_cli_error("--reject-report %s: cannot create it", reject_path);
+        return RL_EXIT_USAGE;
+    }
+    o.reject_out = rej;
     rl_store *st = NULL;
     int rc = rl_cli_open_store(store, 0, &st);
-    if (rc) return rc;
+    if (rc) {
+        if (rej) fclose(rej);
+        return rc;
+    }
     for (int i = optind; i < argc; i++) {
         struct stat sb;
         int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? import_dir(st, argv[i], &o)
@@ -179,5 +221,9 @@ int rl_cmd_import(int argc, char **argv)
         if (r > rc) rc = r;
     }
     rl_store_free(st);
+    if (rej && fclose(rej) != 0) {
+        rl_cli_error("--reject-report %s: write failed", reject_path);
+        if (rc < RL_EXIT_INPUT) rc = RL_EXIT_INPUT;
+    }
     return rc;
 }

@@ -27,6 +27,12 @@ typedef struct rl_input_format {
     int (*sniff)(const char *head, size_t n);
     /* converts the whole input; returns RL_OK or the status of rl_batch_error */
     rl_status (*convert)(rl_batch *b, const char *text, size_t len);
+    /* predicate IRIs the converter looks up (rl_batch_lookup_*), NULL-terminated;
+     * NULL = none */
+    const char *const *lookups;
+    /* order in `rootline import DIR` (smaller first: masters before the records
+     * that refer to them; RDF files are 0); NULL = 50 */
+    int (*rank)(const char *head, size_t n);
 } rl_input_format;
 
 /* The raptor world to make terms in (terms passed to rl_batch_add are borrowed). */
@@ -46,6 +52,26 @@ rl_status rl_batch_add(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term 
 rl_status rl_batch_add_iri(rl_batch *b, const char *s, const char *p, const char *o);
 rl_status rl_batch_add_lit(rl_batch *b, const char *s, const char *p, const char *lex,
                            const char *datatype);
+/* Lookups (lookup.h) over the triples of the format's `lookups` predicates:
+ * those committed before this batch began, those this batch added so far,
+ * and those defined with rl_batch_lookup_define.  Smallest match, or NULL;
+ * borrowed for the batch's lifetime. */
+const char *rl_batch_lookup_subject(rl_batch *b, const char *p, const char *o);
+const char *rl_batch_lookup_object(rl_batch *b, const char *s, const char *p);
+/* Every subject with (p, o); stops when fn returns non-zero (returned). */
+int rl_batch_lookup_subjects(rl_batch *b, const char *p, const char *o,
+                             int (*fn)(void *ctx, const char *s), void *ctx);
+/* Makes (s, p, o) known to later lookups without writing it (a converter's
+ * first pass over its own input, so records may refer forward). */
+rl_status rl_batch_lookup_define(rl_batch *b, const char *p, const char *s, const char *o);
+
+/* A bad record: with `import --keep-going` it is listed in the reject
+ * report, counted (rl:rejectCount) and RL_OK is returned so the converter
+ * skips it; otherwise it is the batch's error (as rl_batch_error with
+ * RL_ERR_INPUT).  Name the line/segment/record, field and what was
+ * expected; never patient identifiers.  Past 100,000 rejects: RL_ERR_LIMIT. */
+rl_status rl_batch_reject(rl_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Counts one source record (rl:recordCount). */
 void rl_batch_record(rl_batch *b);
 /* Records a tolerated irregularity (rl:warning; the first 100 are kept). */

@@ -1,6 +1,7 @@
 /* import.c: one RDF file = one batch = one transaction + PROV-O. */
 #include "import.h"
 
+#include "lookup.h"
 #include "span.h"
 #include "term.h"
 #include "timefmt.h"
@@ -47,7 +48,13 @@ struct rl_batch {
     double mtime;
     uint64_t records;
     rl_warnings warnings; /* a pack format's, for the provenance record */
+    rl_lookup *lookup;    /* facts of the format's lookup predicates, or NULL */
+    int keep_going;
+    FILE *reject_out;
+    uint64_t rejects;
 };
+
+#define MAX_REJECTS 100000
 
 static const char *accepted[] = {"turtle", "trig", "ntriples", "nquads", "rdfxml", NULL};
 
@@ -208,6 +215,10 @@ static rl_status write_provenance(imp *im, const char *path, const char *sha, co
         snprintf(num, sizeof num, "%llu", (unsigned long long)im->records);
         r = prov(im, pg, B(), iri(im, RL_NS_CORE "recordCount", 0), lit(im, num, RL_NS_XSD "integer"));
     }
+    if (r == RL_OK && im->rejects) {
+        snprintf(num, sizeof num, "%llu", (unsigned long long)im->rejects);
+        r = prov(im, pg, B(), iri(im, RL_NS_CORE "rejectCount", 0), lit(im, num, RL_NS_XSD "integer"));
+    }
     for (size_t i = 0; i < im->warnings.n && i < RL_WARNINGS_KEEP && r == RL_OK; i++)
         if (im->warnings.msg[i])
             r = prov(im, pg, B(), iri(im, RL_NS_CORE "warning", 0), lit(im, im->warnings.msg[i], NULL));
@@ -260,8 +271,11 @@ static rl_status file_digest(FILE *f, uint64_t max, char hex[65], uint64_t *byte
     return RL_OK;
 }
 
-static const char *guess_format(raptor_world *rw, FILE *f, const char *path)
+/* Raptor's guess among the accepted syntaxes; Turtle (which also reads
+ * N-Triples) when it has none, with *fallback set. */
+static const char *guess_format(raptor_world *rw, FILE *f, const char *path, int *fallback)
 {
+    *fallback = 0;
     unsigned char head[4096];
     size_t n = fread(head, 1, sizeof head, f);
     rewind(f);
@@ -269,6 +283,7 @@ static const char *guess_format(raptor_world *rw, FILE *f, const char *path)
                                                    (const unsigned char *)path);
     for (int i = 0; g && accepted[i]; i++)
         if (!strcmp(g, accepted[i])) return accepted[i];
+    *fallback = 1;
     return "turtle"; /* Turtle also reads N-Triples */
 }
 
@@ -379,11 +394,101 @@ const char *rl_batch_param(rl_batch *b, const char *key)
     return NULL;
 }
 
+/* The lookup string of a term: IRI or literal lexical form (NULL for blanks). */
+static const char *term_str(const raptor_term *t)
+{
+    if (t->type == RAPTOR_TERM_TYPE_URI) return (const char *)raptor_uri_as_string(t->value.uri);
+    if (t->type == RAPTOR_TERM_TYPE_LITERAL) return (const char *)t->value.literal.string;
+    return NULL;
+}
+
+/* A triple with a lookup predicate joins the table. */
+static rl_status lookup_note(rl_batch *b, const raptor_term *s, const raptor_term *p,
+                             const raptor_term *o)
+{
+    if (!b->lookup || p->type != RAPTOR_TERM_TYPE_URI) return RL_OK;
+    const char *ps = term_str(p), *ss = term_str(s), *os = term_str(o);
+    for (const char *const *l = b->fmt->lookups; ss && os && *l; l++)
+        if (!strcmp(*l, ps)) return rl_lookup_add(b->lookup, ps, ss, os);
+    return RL_OK;
+}
+
 rl_status rl_batch_add(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term *o)
 {
     if (b->fail != RL_OK) return b->fail;
     if (!s || !p || !o) return b->fail = RL_ERR_NOMEM;
+    rl_status r = lookup_note(b, s, p, o);
+    if (r != RL_OK) return rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
     return batch_put(b, s, p, o, b->batch_graph);
+}
+
+const char *rl_batch_lookup_subject(rl_batch *b, const char *p, const char *o)
+{
+    return b->lookup ? rl_lookup_subject(b->lookup, p, o) : NULL;
+}
+
+const char *rl_batch_lookup_object(rl_batch *b, const char *s, const char *p)
+{
+    return b->lookup ? rl_lookup_object(b->lookup, s, p) : NULL;
+}
+
+int rl_batch_lookup_subjects(rl_batch *b, const char *p, const char *o,
+                             int (*fn)(void *ctx, const char *s), void *ctx)
+{
+    return b->lookup ? rl_lookup_subjects(b->lookup, p, o, fn, ctx) : 0;
+}
+
+rl_status rl_batch_lookup_define(rl_batch *b, const char *p, const char *s, const char *o)
+{
+    if (!b->lookup) return RL_OK;
+    rl_status r = rl_lookup_add(b->lookup, p, s, o);
+    return r == RL_OK ? RL_OK : rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
+}
+
+rl_status rl_batch_reject(rl_batch *b, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!b->keep_going) return rl_batch_error(b, RL_ERR_INPUT, "%s", text);
+    if (++b->rejects > MAX_REJECTS)
+        return rl_batch_error(b, RL_ERR_LIMIT, "more than %d records rejected; last: %s", MAX_REJECTS, text);
+    if (!b->validate_only) fprintf(b->reject_out ? b->reject_out : stderr, "%s: rejected: %s\n", b->path, text);
+    return RL_OK;
+}
+
+/* Fills the lookup table from the committed store: every triple of the
+ * format's lookup predicates, in any graph. */
+static rl_status lookup_preload(imp *im, char *err, size_t cap)
+{
+    if (!im->fmt || !im->fmt->lookups || !im->fmt->lookups[0]) return RL_OK;
+    if (!(im->lookup = rl_lookup_new())) return rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+    librdf_model *m = rl_store_model(im->st);
+    rl_status r = RL_OK;
+    for (const char *const *l = im->fmt->lookups; *l && r == RL_OK; l++) {
+        librdf_node *pn = librdf_new_node_from_uri_string(im->w, (const unsigned char *)*l);
+        librdf_statement *pat = pn ? librdf_new_statement_from_nodes(im->w, NULL, pn, NULL) : NULL;
+        librdf_stream *s = pat ? librdf_model_find_statements(m, pat) : NULL;
+        if (!s) r = RL_ERR_STORE;
+        for (; s && r == RL_OK && !librdf_stream_end(s); librdf_stream_next(s)) {
+            librdf_statement *st = librdf_stream_get_object(s);
+            librdf_node *sn = librdf_statement_get_subject(st), *on = librdf_statement_get_object(st);
+            if (!librdf_node_is_resource(sn)) continue;
+            const char *ss = (const char *)librdf_uri_as_string(librdf_node_get_uri(sn));
+            const char *os = librdf_node_is_resource(on)
+                                 ? (const char *)librdf_uri_as_string(librdf_node_get_uri(on))
+                                 : librdf_node_is_literal(on) ? (const char *)librdf_node_get_literal_value(on)
+                                                              : NULL;
+            if (os) r = rl_lookup_add(im->lookup, *l, ss, os);
+        }
+        if (s) librdf_free_stream(s);
+        if (pat) librdf_free_statement(pat); /* frees pn */
+        else if (pn) librdf_free_node(pn);
+    }
+    if (r != RL_OK) return rl_errorf(err, cap, r, "%s: reading lookup facts: %s", im->path, rl_strerror(r));
+    return RL_OK;
 }
 
 /* Adds a triple and frees the terms. */
@@ -470,7 +575,7 @@ static rl_status choose_format(imp *im, const rl_import_options *o, FILE *f, con
 /* One pass of a pack format's converter over the whole input. */
 static rl_status convert_pass(imp *im, const rl_buf *text, char *err, size_t cap)
 {
-    im->triples = im->records = 0;
+    im->triples = im->records = im->rejects = 0;
     im->fail = RL_OK;
     im->msg[0] = 0;
     rl_status r = im->fmt->convert(im, (const char *)text->data, text->len);
@@ -497,10 +602,38 @@ static int batch_exists(imp *im)
     return found;
 }
 
+/* Rewrites a Turtle error on a file no format recognised into one that says
+ * what was expected. */
+static void unknown_format(const rl_import_options *o, const char *path, char *err, size_t cap)
+{
+    char names[512] = "", orig[512];
+    size_t n = 0;
+    for (const rl_input_format *const *p = o->formats; p && *p && n + 40 < sizeof names; p++)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s, ", (*p)->name);
+    snprintf(orig, sizeof orig, "%s", err);
+    const char *why = strstr(orig, ": ");
+    snprintf(err, cap,
+             "%s: not a format rootline reads: expected %sor RDF (Turtle, TriG, N-Triples, "
+             "N-Quads, RDF/XML); read as Turtle it fails with: %.300s",
+             path, names, why ? why + 2 : orig);
+}
+
+int rl_import_rank(const char *path, const rl_import_options *opt)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    for (const rl_input_format *const *p = opt->formats; p && *p; p++)
+        if ((*p)->sniff && (*p)->sniff(head, n)) return (*p)->rank ? (*p)->rank(head, n) : 50;
+    return 0;
+}
+
 rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
                          rl_import_result *res, char *err, size_t cap)
 {
-    rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL};
+    rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
     rl_buf text;
     rl_buf_init(&text, 0);
     const rl_import_options *o = opt ? opt : &dflt;
@@ -524,7 +657,8 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
                     err, cap, path);
     if (r != RL_OK) goto out;
     if ((r = choose_format(&im, o, f, path, err, cap)) != RL_OK) goto out;
-    const char *fmt = im.fmt ? im.fmt->name : o->format ? o->format : guess_format(im.rw, f, path);
+    int fallback = 0;
+    const char *fmt = im.fmt ? im.fmt->name : o->format ? o->format : guess_format(im.rw, f, path, &fallback);
     snprintf(res->format, sizeof res->format, "%s", fmt);
     snprintf(res->graph, sizeof res->graph, "%s%s", RL_GRAPH_BATCH_PREFIX, res->checksum);
     snprintf(im.blank_prefix, sizeof im.blank_prefix, "b%.12s_", res->checksum);
@@ -553,12 +687,18 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         im.graph = res->graph;
         im.params = o->params;
     }
+    im.keep_going = o->keep_going;
+    im.reject_out = o->reject_out;
+    if ((r = lookup_preload(&im, err, cap)) != RL_OK) goto out;
     im.qs = rl_store_quads(st);
     if (!rl_store_is_transactional(st)) { /* validate first: bad input changes nothing */
         im.validate_only = 1;
         r = im.fmt ? convert_pass(&im, &text, err, cap)
                    : parse_pass(&im, f, path, fmt, bytes, o, err, cap);
-        if (r != RL_OK) goto out;
+        if (r != RL_OK) {
+            if (fallback && r == RL_ERR_INPUT) unknown_format(o, path, err, cap);
+            goto out;
+        }
         im.validate_only = 0;
         rewind(f);
     }
@@ -574,10 +714,14 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         in_txn = 1;
     }
     r = im.fmt ? convert_pass(&im, &text, err, cap) : parse_pass(&im, f, path, fmt, bytes, o, err, cap);
-    if (r != RL_OK) goto out;
+    if (r != RL_OK) {
+        if (fallback && r == RL_ERR_INPUT) unknown_format(o, path, err, cap);
+        goto out;
+    }
     res->triples = im.triples;
     res->records = im.records;
     res->warnings = im.warnings.n;
+    res->rejects = im.rejects;
     rl_time_now_iso(t1, sizeof t1);
     if ((r = write_provenance(&im, path, res->checksum, fmt, bytes, t0, t1)) != RL_OK) {
         r = rl_errorf(err, cap, r, "%s: writing provenance failed: %s", path,
@@ -605,6 +749,7 @@ out:
     rl_buf_free(&im.enc);
     for (int i = 0; i < 4; i++) rl_buf_free(&im.tb[i]);
     rl_warnings_clear(&im.warnings);
+    rl_lookup_free(im.lookup);
     rl_buf_free(&text);
     return r;
 }

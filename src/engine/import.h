@@ -36,6 +36,8 @@ typedef struct rl_import_options {
     const rl_input_format *const *formats; /* pack formats, NULL-terminated (may be NULL);
                                         tried by content before the RDF syntaxes */
     const char *const *params;       /* "key=value" for converters, NULL-terminated */
+    int keep_going;          /* bad records of a pack format are rejected, the rest lands */
+    FILE *reject_out;        /* the reject report ("FILE: message" lines; stderr if NULL) */
 } rl_import_options;
 
 typedef struct rl_import_result {
@@ -46,11 +48,16 @@ typedef struct rl_import_result {
     uint64_t records;     /* source records a pack format counted */
     uint64_t warnings;    /* warnings a pack format raised */
     int already;          /* 1 if the batch was imported before (nothing written) */
+    uint64_t rejects;     /* records rejected under keep_going */
 } rl_import_result;
 
 /* Whether `name` is an RDF syntax import reads or the name of one of
  * `formats` (NULL-terminated, may be NULL). */
 int rl_import_format_known(const char *name, const rl_input_format *const *formats);
+
+/* Where `path` goes in `rootline import DIR`: 0 for RDF, else its pack
+ * format's rank (50 when it has none); -1 when it cannot be read. */
+int rl_import_rank(const char *path, const rl_import_options *opt);
 
 /* Imports one file.  Errors: RL_ERR_IO (cannot read), RL_ERR_INPUT (syntax;
  * err names file, line and what the parser expected), RL_ERR_LIMIT,

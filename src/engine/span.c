@@ -40,3 +40,19 @@ void rl_hex_encode(const unsigned char *in, size_t n, char *out)
     }
     out[2 * n] = 0;
 }
+
+size_t rl_pct_encode(const char *in, char *out, size_t cap)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                   *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        char enc[3] = {'%', hx[*p >> 4], hx[*p & 15]};
+        size_t k = keep ? 1 : 3;
+        for (size_t i = 0; i < k; i++, o++)
+            if (o + 1 < cap) out[o] = keep ? (char)*p : enc[i];
+    }
+    if (cap) out[o < cap ? o : cap - 1] = 0;
+    return o;
+}

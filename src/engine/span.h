@@ -18,5 +18,10 @@ size_t rl_span_count(rl_span s, char sep);
 void rl_hex_encode(const unsigned char *in, size_t n, char *out);
 /* Value of a hex digit, or -1. */
 int rl_hex_digit(char c);
+/* Percent-encodes `in` for use inside an IRI: unreserved ASCII (A-Z a-z 0-9
+ * - . _ ~) is kept, every other byte becomes %XX.  Writes at most cap-1
+ * bytes and a NUL; returns the length the whole encoding needs (so
+ * truncation shows as a return value >= cap). */
+size_t rl_pct_encode(const char *in, char *out, size_t cap);
 
 #endif

@@ -192,7 +192,7 @@ static void check_bad_import(const char *uri)
     /* missing file */
     CU_ASSERT_EQUAL(rl_import_file(st, "/nonexistent.ttl", NULL, &r, err, sizeof err), RL_ERR_IO);
     /* limits are errors, not truncation */
-    rl_import_options lim = {NULL, 0, 2, RL_PROGRESS_NONE, NULL, NULL, NULL};
+    rl_import_options lim = {NULL, 0, 2, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
     s = rl_import_file(st, RL_SOURCE_DIR "/tests/data/graphs.trig", &lim, &r, err, sizeof err);
     CU_ASSERT_EQUAL(s, RL_ERR_LIMIT);
     CU_ASSERT_EQUAL(count(st), before);

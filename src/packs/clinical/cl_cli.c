@@ -1,5 +1,6 @@
 /* cl_cli.c: `rootline keys`. */
 #include "cl_keys.h"
+#include "cl_map.h"
 #include "cl_pack.h"
 #include "keys.h"
 
@@ -7,12 +8,26 @@
 #include <stdio.h>
 #include <string.h>
 
+static int cmd_mappings(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: rootline mappings\n\nLists the CSV mapping files (data/mappings/, or "
+               "$ROOTLINE_MAPPINGS): name, rank, header row.\nexit: 0, or 2 when a mapping file "
+               "does not load (the message names file, line and what was expected)\n");
+        return 0;
+    }
+    return rl_cl_mappings_list(stdout) ? 2 : 0;
+}
+
 static const rl_pack_command cl_commands[] = {
     {"keys", "print a clinical alignment key (department, panel, channel)", rl_cl_cmd_keys},
+    {"mappings", "list (and check) the CSV export mappings", cmd_mappings},
     {NULL, NULL, NULL}};
 
+static const rl_input_format *const cl_formats[] = {&rl_cl_csv_format, NULL};
+
 const rl_pack rl_clinical_pack = {"clinical", "clinical: department -> test panel -> signal channel",
-                                  "clinical", cl_commands, NULL, NULL};
+                                  "clinical", cl_commands, cl_formats, NULL};
 
 static void usage(FILE *out)
 {

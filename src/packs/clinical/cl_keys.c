@@ -109,15 +109,15 @@ rl_status rl_cl_ts_normalize(const char *ts, int tz_minutes, char out[15], char 
     if (sscanf(ts, "%4d-%2d-%2d%*[T ]%2d:%2d:%2d%n", &Y, &Mo, &D, &h, &mi, &sec, &used) < 6 &&
         (sec = 0, sscanf(ts, "%4d-%2d-%2d%*[T ]%2d:%2d%n", &Y, &Mo, &D, &h, &mi, &used) < 5))
         return rl_errorf(err, cap, RL_ERR_INPUT,
-                         "calibration time '%s': expected YYYYMMDDHHMMSS or ISO 8601", ts);
+                         "time '%s': expected YYYYMMDDHHMMSS or ISO 8601", ts);
     const char *rest = ts + used;
     while (*rest == '.' || isdigit((unsigned char)*rest)) rest++; /* fraction of a second */
     if (Mo < 1 || Mo > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60)
-        return rl_errorf(err, cap, RL_ERR_INPUT, "calibration time '%s': out of range", ts);
+        return rl_errorf(err, cap, RL_ERR_INPUT, "time '%s': out of range", ts);
     if (*rest) { /* an offset: convert to the site's local time */
         int off;
         if (rl_cl_parse_tz(rest, &off))
-            return rl_errorf(err, cap, RL_ERR_INPUT, "calibration time '%s': bad UTC offset", ts);
+            return rl_errorf(err, cap, RL_ERR_INPUT, "time '%s': bad UTC offset", ts);
         struct tm tm = {.tm_year = Y - 1900, .tm_mon = Mo - 1, .tm_mday = D, .tm_hour = h,
                         .tm_min = mi, .tm_sec = sec};
         time_t t = timegm(&tm) - (time_t)off * 60 + (time_t)tz_minutes * 60;
@@ -126,7 +126,7 @@ rl_status rl_cl_ts_normalize(const char *ts, int tz_minutes, char out[15], char 
         sec = tm.tm_sec;
     }
     if (Y < 0 || Y > 9999 || sec < 0 || sec > 60)
-        return rl_errorf(err, cap, RL_ERR_INPUT, "calibration time '%s': out of range", ts);
+        return rl_errorf(err, cap, RL_ERR_INPUT, "time '%s': out of range", ts);
     char tmp[64]; /* values are range-checked: exactly 14 digits */
     snprintf(tmp, sizeof tmp, "%04d%02d%02d%02d%02d%02d", Y, Mo, D, h, mi, sec);
     memcpy(out, tmp, 14);

@@ -34,24 +34,6 @@ static void hex32(const char *text, char out[33])
     rl_sha256_hex(text, strlen(text), 16, out);
 }
 
-/* IRI-safe copy of a name: unreserved characters kept, the rest %XX. */
-static void iri_escape(const char *in, char *out, size_t cap)
-{
-    static const char hx[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 4 < cap; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~')
-            out[o++] = (char)*p;
-        else {
-            out[o++] = '%';
-            out[o++] = hx[*p >> 4];
-            out[o++] = hx[*p & 15];
-        }
-    }
-    out[o] = 0;
-}
-
 /* Value of `key` in the scraper's header ("k=v k=v", values %-encoded),
  * decoded into out; 0 when absent. */
 static int meta_get(const char *meta, const char *key, char *out, size_t cap)
@@ -333,7 +315,7 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
         if (dot && dot != c.service) *dot = 0;
     }
     char esc[400], key[33];
-    iri_escape(c.service, esc, sizeof esc);
+    rl_pct_encode(c.service, esc, sizeof esc);
     hex32(c.service, key);
     memcpy(c.svckey, key, 16);
     memcpy(c.snapkey, rl_batch_checksum(b), 16);
@@ -372,4 +354,4 @@ static rl_status gr_convert(rl_batch *b, const char *text, size_t len)
     return st;
 }
 
-const rl_input_format rl_gr_dump_format = {"goroutine-dump", gr_sniff, gr_convert};
+const rl_input_format rl_gr_dump_format = {"goroutine-dump", gr_sniff, gr_convert, NULL, NULL};

@@ -358,7 +358,7 @@ static void scrape_one(scraper *s, target *t, double now)
     if (gs.rule)
         say(s, "warn", "service '%s': goroutine growth alert (%s), k = %.3f per sample, total %llu",
             t->service, gs.rule, gs.k, (unsigned long long)a->total);
-    rl_import_options io = {"goroutine-dump", 0, 0, RL_PROGRESS_NONE, NULL, s->env->formats, NULL};
+    rl_import_options io = {"goroutine-dump", 0, 0, RL_PROGRESS_NONE, NULL, s->env->formats, NULL, 0, NULL};
     rl_import_result res;
     rl_status st = RL_ERR_IO;
     if (!spool_write(t, when, &gs, &body, path, sizeof path, err, sizeof err))
