@@ -51,7 +51,7 @@ TESTS = [  # code, loinc, display, local name, unit, low, high, method, bench, m
 PANELS = [  # code, name, english, method, unit, members, specimen type
     ("COAG4", "凝血四项", "Coagulation panel", "凝固法", "秒", ["PT", "INR", "APTT", "FIB"], "CITPLS"),
     ("LYTES", "电解质", "Electrolytes", "ISE", "mmol/L", ["K", "NA"], "SER"),
-    ("RENAL", "肾功能", "Renal panel", "酶法", "umol/L", ["GLU", "CREA"], "SER"),
+    ("RENAL", "肾功能", "Renal panel", "酶法", "umol/L", ["CREA", "GLU"], "SER"),
 ]
 INSTRUMENTS = [  # id, model, serial, mac, host dept, channels [(id, tests)], panels
     ("HEM-02", "CS-5100", "SN51000231", "02:00:5E:33:01:0C", "0900",
@@ -197,7 +197,7 @@ def main():
                     seq_p += 1
                     recs.append("P|%d" % seq_p)
                     codes = [c for p in panel for c in p[5]]
-                    recs.append("O|1|%s||%s|R|%s|||||Q||||CTRL^%s^L%s" % (qid, "\\".join("^^^" + c for c in codes), ts14(day + dt.timedelta(hours=hh)), mat, lvl))
+                    recs.append("O|1|%s||%s|R|%s|||||Q||||CTRL^%s^%s" % (qid, "\\".join("^^^" + c for c in codes), ts14(day + dt.timedelta(hours=hh)), mat, lvl))
                     recs.append("C|1|I|LOT^%s|G" % lot)
                     for k, c in enumerate(codes, 1):
                         mean, sd = tests[c][9], tests[c][10]
@@ -280,20 +280,20 @@ def main():
             seg.append("MFE|MAD|||%s^^^%s" % (code, campus))
             seg.append("LOC|%s^^^%s|%s|%s" % (code, campus, name, typ))
             if parent:
-                seg.append("LRL|%s^^^%s|||LR|||%s^^^%s" % (code, campus, parent, campus))
+                seg.append("LRL|%s^^^%s|||LR||%s^^^%s" % (code, campus, parent, campus))
         with open(out("mfn_m05_departments.hl7"), "w", encoding="utf-8") as f:
             f.write(hl7(seg))
         seg = ["MSH|^~\\&|LIS|HOSP|RL|HOSP|%s||MFN^M08|MFN0002|P|2.5.1|||||CHN|UNICODE UTF-8" % stamp, "MFI|OMA^Numerical Observation||UPD|||NE"]
         for t in TESTS:
             seg.append("MFE|MAD|||%s^%s^L" % (t[0], t[3]))
-            seg.append("OM1|1|%s^%s^L~%s^%s^LN||Y|LIS||||||||%s^%s||||A" % (t[0], t[3], t[1], t[2], t[7], t[7]))
+            seg.append("OM1|1|%s^%s^L~%s^%s^LN||Y|LIS|||||||||%s^%s||||A" % (t[0], t[3], t[1], t[2], t[7], t[7]))
             seg.append("OM2|1|%s^^UCUM||%s-%s" % (t[4], t[5], t[6]))
         with open(out("mfn_m08_tests.hl7"), "w", encoding="utf-8") as f:
             f.write(hl7(seg))
         seg = ["MSH|^~\\&|LIS|HOSP|RL|HOSP|%s||MFN^M10|MFN0003|P|2.5.1|||||CHN|UNICODE UTF-8" % stamp, "MFI|OMD^Batteries||UPD|||NE"]
         for p in PANELS:
             seg.append("MFE|MAD|||%s^%s^L" % (p[0], p[1]))
-            seg.append("OM1|1|%s^%s^L||Y|LIS||||||||%s^%s||||P" % (p[0], p[1], p[3], p[3]))
+            seg.append("OM1|1|%s^%s^L||Y|LIS|||||||||%s^%s||||P" % (p[0], p[1], p[3], p[3]))
             seg.append("OM5|1|%s" % "~".join("%s^%s^L" % (m, tests[m][3]) for m in p[5]))
         with open(out("mfn_m10_panels.hl7"), "w", encoding="utf-8") as f:
             f.write(hl7(seg))

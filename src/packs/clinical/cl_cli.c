@@ -1,4 +1,6 @@
 /* cl_cli.c: `rootline keys`. */
+#include "cl_astm_import.h"
+#include "cl_hl7_import.h"
 #include "cl_keys.h"
 #include "cl_map.h"
 #include "cl_pack.h"
@@ -24,7 +26,7 @@ static const rl_pack_command cl_commands[] = {
     {"mappings", "list (and check) the CSV export mappings", cmd_mappings},
     {NULL, NULL, NULL}};
 
-static const rl_input_format *const cl_formats[] = {&rl_cl_csv_format, NULL};
+static const rl_input_format *const cl_formats[] = {&rl_cl_hl7_format, &rl_cl_astm_format, &rl_cl_csv_format, NULL};
 
 const rl_pack rl_clinical_pack = {"clinical", "clinical: department -> test panel -> signal channel",
                                   "clinical", cl_commands, cl_formats, NULL};

@@ -2,6 +2,7 @@
 #include "cl_graph.h"
 
 #include "cl_keys.h"
+#include "mask.h"
 #include "keys.h"
 #include "span.h"
 
@@ -13,7 +14,7 @@
 
 const char *const rl_cl_lookups[] = {CL_CLIN "deptLookupKey", CL_LAB "panelCode",
                                      CL_INST "channelLookupKey", CL_LAB "loinc",
-                                     CL_LAB "unit", CL_LAB "hasMember", NULL};
+                                     CL_LAB "unit", CL_LAB "hasMember", CL_LAB "localCode", NULL};
 
 rl_status rl_cl_iri_code(const char *prefix, const char *code, char *out)
 {
@@ -127,4 +128,110 @@ void rl_cl_ts14_iso(const char *t, int tz, char *out)
     int a = tz < 0 ? -tz : tz;
     snprintf(out, 32, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%c%02d:%02d", t, t + 4, t + 6, t + 8, t + 10,
              t + 12, sign, a / 60, a % 60);
+}
+
+int rl_cl_is_decimal(const char *s)
+{
+    if (!s || !*s) return 0;
+    const char *p = s;
+    if (*p == '-' || *p == '+') p++;
+    int digits = 0, dot = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') digits++;
+        else if (*p == '.' && !dot) dot = 1;
+        else return 0;
+    }
+    return digits > 0;
+}
+
+static void add_iri(rl_batch *b, rl_status *st, const char *s, const char *p, const char *o)
+{
+    if (*st == RL_OK) *st = rl_batch_add_iri(b, s, p, o);
+}
+
+static void add_lit(rl_batch *b, rl_status *st, const char *s, const char *p, const char *v, const char *dt)
+{
+    if (*st == RL_OK && v && *v) *st = rl_batch_add_lit(b, s, p, v, dt);
+}
+
+rl_status rl_cl_emit_sample(rl_batch *b, const char *id, int qc, const char *type,
+                            const char *patient_iri, char *iri)
+{
+    rl_status st = rl_cl_iri_code("urn:rootline:lab:sample:", id, iri);
+    if (st != RL_OK) return rl_batch_error(b, st, "sample id '%.60s' empty or too long", id ? id : "");
+    add_iri(b, &st, iri, CL_RDF_TYPE, qc ? CL_LAB "QcSample" : CL_LAB "Specimen");
+    add_iri(b, &st, iri, CL_RDF_TYPE, CL_SOSA "Sample");
+    add_lit(b, &st, iri, CL_LAB "sampleId", id, NULL);
+    add_lit(b, &st, iri, CL_LAB "specimenType", type, NULL);
+    if (patient_iri && *patient_iri) add_iri(b, &st, iri, CL_LAB "patient", patient_iri);
+    return st;
+}
+
+rl_status rl_cl_emit_result(rl_batch *b, const rl_cl_result *r, int tz, char *iri, int *no_channel,
+                            char *err, size_t cap)
+{
+    char sample[CL_IRI_MAX], test[CL_IRI_MAX], an[CL_IRI_MAX], when[32], key[600];
+    rl_status st = rl_cl_iri_result(r->sample_id, r->test_code, r->instrument, r->ts14, iri, err, cap);
+    if (st != RL_OK) return st;
+    if (rl_cl_iri_code("urn:rootline:lab:sample:", r->sample_id, sample) != RL_OK ||
+        rl_cl_iri_code("urn:rootline:lab:test:", r->test_code, test) != RL_OK) {
+        snprintf(err, cap, "sample id or test code too long");
+        return RL_ERR_INPUT;
+    }
+    rl_cl_ts14_iso(r->ts14, tz, when);
+    add_iri(b, &st, iri, CL_RDF_TYPE, CL_LAB "Result");
+    add_iri(b, &st, iri, CL_RDF_TYPE, CL_RL "Observation");
+    add_iri(b, &st, iri, CL_RDF_TYPE, CL_SOSA "Observation");
+    add_iri(b, &st, iri, CL_LAB "specimen", sample);
+    add_iri(b, &st, iri, CL_LAB "test", test);
+    add_lit(b, &st, iri, CL_LAB "value", r->value, rl_cl_is_decimal(r->value) ? CL_XSD "decimal" : NULL);
+    if (r->unit && *r->unit) add_lit(b, &st, iri, CL_LAB "unit", rl_cl_unit_ucum(r->unit), NULL);
+    add_lit(b, &st, iri, CL_LAB "referenceRange", r->ref_range, NULL);
+    add_lit(b, &st, iri, CL_LAB "flag", r->flag, NULL);
+    add_lit(b, &st, iri, CL_LAB "resultStatus", r->status, NULL);
+    add_lit(b, &st, iri, CL_SOSA "resultTime", when, CL_XSD "dateTime");
+    add_lit(b, &st, iri, CL_LAB "operator", r->operator_id, NULL);
+    if (r->unreliable) {
+        add_lit(b, &st, iri, CL_RL "unreliable", "true", CL_XSD "boolean");
+        add_lit(b, &st, iri, CL_LAB "unreliableReason", r->unreliable, NULL);
+    }
+    if (r->instrument && *r->instrument && rl_cl_iri_code("urn:rootline:inst:analyzer:", r->instrument, an) == RL_OK) {
+        add_iri(b, &st, iri, CL_INST "analyzer", an);
+        snprintf(key, sizeof key, "%.250s|test:%.250s", r->instrument, r->test_code);
+        const char *ch = rl_batch_lookup_subject(b, CL_INST "channelLookupKey", key);
+        if (ch) add_iri(b, &st, iri, CL_INST "channel", ch);
+        else if (no_channel) *no_channel = 1;
+    }
+    return st;
+}
+
+rl_status rl_cl_emit_patient(rl_batch *b, const char *local_id, const char *national_id,
+                             const char *phone, const char *sex, char *iri)
+{
+    const char *id = local_id && *local_id ? local_id : national_id;
+    iri[0] = 0;
+    if (!id || !*id) return RL_OK;
+    char ps[40];
+    rl_cl_pseudonym(id, ps);
+    snprintf(iri, CL_IRI_MAX, "urn:rootline:lab:patient:%s", ps);
+    int mask = rl_cl_masking(b);
+    rl_status st = RL_OK;
+    rl_buf m;
+    rl_buf_init(&m, 1024);
+    add_iri(b, &st, iri, CL_RDF_TYPE, CL_LAB "Patient");
+    if (national_id && *national_id) {
+        if (mask && st == RL_OK && (st = rl_mask_national_id(national_id, &m)) == RL_OK)
+            add_lit(b, &st, iri, CL_LAB "nationalIdMasked", (const char *)m.data, NULL);
+        if (!mask) add_lit(b, &st, iri, CL_LAB "nationalId", national_id, NULL);
+    }
+    rl_buf_clear(&m);
+    if (phone && *phone) {
+        if (mask && st == RL_OK && (st = rl_mask_phone(phone, &m)) == RL_OK)
+            add_lit(b, &st, iri, CL_LAB "phoneMasked", (const char *)m.data, NULL);
+        if (!mask) add_lit(b, &st, iri, CL_LAB "phone", phone, NULL);
+    }
+    if (!mask && local_id && *local_id) add_lit(b, &st, iri, CL_LAB "patientId", local_id, NULL);
+    add_lit(b, &st, iri, CL_LAB "sex", sex, NULL);
+    rl_buf_free(&m);
+    return st;
 }

@@ -77,4 +77,35 @@ int rl_cl_tz(rl_batch *b);
 /* ISO 8601 with offset from a site-local YYYYMMDDHHMMSS into out[32]. */
 void rl_cl_ts14_iso(const char *ts14, int tz_minutes, char *out);
 
+/* One result as a source gives it (strings borrowed; NULL or "" = absent). */
+typedef struct rl_cl_result {
+    const char *sample_id, *test_code, *instrument, *ts14; /* identity */
+    const char *value, *unit, *ref_range, *flag, *status, *operator_id;
+    const char *unreliable; /* why the analyzer/LIS marks it unreliable, or NULL */
+} rl_cl_result;
+
+/* Writes a result node (lab:Result, its sample, test, value, unit, flag and
+ * reference interval as sent, status, completion time, analyzer, physical
+ * channel through the lookup "instrument|test:CODE", rl:unreliable with the
+ * reason) and puts its IRI into iri[CL_IRI_MAX].  *no_channel is set when
+ * the channel lookup found nothing.  Errors: the batch's (RL_ERR_INPUT for
+ * an identity field that cannot be keyed: err says which). */
+rl_status rl_cl_emit_result(rl_batch *b, const rl_cl_result *r, int tz, char *iri, int *no_channel,
+                            char *err, size_t cap);
+
+/* Writes a sample node: lab:Specimen or lab:QcSample, lab:sampleId, the
+ * specimen type and patient when given. */
+rl_status rl_cl_emit_sample(rl_batch *b, const char *id, int qc, const char *type,
+                            const char *patient_iri, char *iri);
+
+/* A patient from a P record or PID segment: node urn:rootline:lab:patient:
+ * <pseudonym of local_id, else of national_id>; national ID and phone stored
+ * masked (rl_mask_*), raw only when masking is off.  The name and birth date
+ * are never stored.  iri[CL_IRI_MAX] is "" when there is no id at all. */
+rl_status rl_cl_emit_patient(rl_batch *b, const char *local_id, const char *national_id,
+                             const char *phone, const char *sex, char *iri);
+
+/* Whether s is a plain decimal number ("12", "-0.5"). */
+int rl_cl_is_decimal(const char *s);
+
 #endif

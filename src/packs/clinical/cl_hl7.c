@@ -14,7 +14,11 @@
 
 int rl_hl7_sniff(const char *head, size_t n)
 {
-    while (n && (*head == 0x0B || *head == '\r' || *head == '\n' || *head == ' ')) head++, n--;
+    for (;;) { /* MLLP start, blank space and '#' comment lines before the first segment */
+        while (n && (*head == 0x0B || *head == '\r' || *head == '\n' || *head == ' ')) head++, n--;
+        if (!n || *head != '#') break;
+        while (n && *head != '\n' && *head != '\r') head++, n--;
+    }
     return n >= 8 && (!memcmp(head, "MSH", 3) || !memcmp(head, "FHS", 3) || !memcmp(head, "BHS", 3)) &&
            !isalnum((unsigned char)head[3]);
 }
@@ -85,6 +89,25 @@ typedef struct raw_seg {
 
 rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *err, size_t cap)
 {
+    return rl_hl7_parse_ex(text, len, 0, out, err, cap);
+}
+
+/* keep_bad: records a refused message (the error text is in err). */
+static rl_status bad_add(rl_hl7_file *f, size_t *cap_bad, size_t no, const char *why)
+{
+    if (rl_array_grow((void **)&f->bad, cap_bad, f->nbad + 1, sizeof *f->bad, (size_t)1 << 20))
+        return RL_ERR_LIMIT;
+    f->bad[f->nbad].number = no;
+    snprintf(f->bad[f->nbad].why, sizeof f->bad[0].why, "%s", why);
+    f->nbad++;
+    return RL_OK;
+}
+
+rl_status rl_hl7_parse_ex(const char *text, size_t len, int keep_bad, rl_hl7_file **out, char *err,
+                          size_t cap)
+{
+    size_t cbad = 0, comments = 0;
+    int skipping = 0; /* inside a refused message */
     rl_status st = RL_OK;
     rl_hl7_file *f = calloc(1, sizeof *f);
     rl_arena *a = rl_arena_new(len * 4 + 4096);
@@ -132,6 +155,13 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
     for (size_t k = 0; k < nraw && st == RL_OK; k++) {
         rl_span s = raw[k].s;
         size_t no = raw[k].number;
+        if (keep_bad && s.p[0] == '#') {
+            comments++;
+            continue;
+        }
+        if (skipping && !(s.n >= 3 && (!memcmp(s.p, "MSH", 3) || !memcmp(s.p, "FHS", 3) || !memcmp(s.p, "BHS", 3))))
+            continue;
+        skipping = 0;
         int ok = s.n >= 3;
         for (int i = 0; ok && i < 3; i++) ok = isupper((unsigned char)s.p[i]) || isdigit((unsigned char)s.p[i]);
         if (!ok || (s.n > 3 && isalnum((unsigned char)s.p[3]))) {
@@ -153,8 +183,19 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
             }
             cur = &f->msgs[f->nmsgs++];
             memset(cur, 0, sizeof *cur);
-            if ((st = msh_encoding(cur, s, no, err, cap)) != RL_OK) break;
-            if ((st = charset_of(cur, s, no, cur->charset, sizeof cur->charset, err, cap)) != RL_OK) break;
+            if ((st = msh_encoding(cur, s, no, err, cap)) == RL_OK)
+                st = charset_of(cur, s, no, cur->charset, sizeof cur->charset, err, cap);
+            if (st != RL_OK && keep_bad && (st == RL_ERR_INPUT || st == RL_ERR_UNSUPPORTED)) {
+                f->nmsgs--;
+                cur = NULL;
+                skipping = 1;
+                if ((st = bad_add(f, &cbad, no, err)) != RL_OK) {
+                    rl_errorf(err, cap, st, "too many refused messages");
+                    break;
+                }
+                continue;
+            }
+            if (st != RL_OK) break;
             cur->first = f->nsegs;
         } else if (!cur) {
             st = rl_errorf(err, cap, RL_ERR_INPUT, "segment %zu (%.3s): comes before any MSH; "
@@ -167,6 +208,18 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
             char e2[256];
             if ((st = rl_text_to_utf8(cur->charset, s.p, s.n, &dec, e2, sizeof e2)) != RL_OK) {
                 rl_errorf(err, cap, st, "segment %zu (%.3s): %s", no, s.p, e2);
+                if (keep_bad && st == RL_ERR_INPUT) { /* drop the whole message */
+                    size_t msh_no = f->segs && cur->nsegs ? f->segs[cur->first].number : no;
+                    f->nsegs = cur->first;
+                    f->nmsgs--;
+                    cur = NULL;
+                    skipping = 1;
+                    if ((st = bad_add(f, &cbad, msh_no, err)) != RL_OK) {
+                        rl_errorf(err, cap, st, "too many refused messages");
+                        break;
+                    }
+                    continue;
+                }
                 break;
             }
         } else if (rl_buf_append(&dec, s.p, s.n) != RL_OK) {
@@ -190,7 +243,8 @@ rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *er
         cur->nsegs++;
     }
     rl_buf_free(&dec);
-    if (st == RL_OK && f->nmsgs == 0)
+    if (comments) rl_warnings_add(&f->warnings, "%zu comment line(s) starting with '#' skipped", comments);
+    if (st == RL_OK && f->nmsgs == 0 && f->nbad == 0)
         st = rl_errorf(err, cap, RL_ERR_INPUT, "no HL7 v2 message: expected segments starting with MSH");
 out:
     free(raw);
@@ -211,6 +265,7 @@ void rl_hl7_free(rl_hl7_file *f)
     rl_warnings_clear(&f->warnings);
     free(f->segs);
     free(f->msgs);
+    free(f->bad);
     rl_arena_free(f->priv);
     free(f);
 }

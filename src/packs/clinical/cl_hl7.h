@@ -29,6 +29,12 @@ typedef struct rl_hl7_msg {
     char charset[32];            /* iconv name the message was decoded from */
 } rl_hl7_msg;
 
+/* A message refused while parsing with keep_bad (rl_hl7_parse_ex). */
+typedef struct rl_hl7_bad {
+    size_t number;   /* its MSH's segment number */
+    char why[256];
+} rl_hl7_bad;
+
 typedef struct rl_hl7_file {
     rl_hl7_seg *segs;
     size_t nsegs;
@@ -37,12 +43,20 @@ typedef struct rl_hl7_file {
     size_t envelope_segments; /* FHS/BHS/BTS/FTS */
     int mllp;                 /* MLLP framing was present */
     rl_warnings warnings;     /* tolerated irregularities */
+    rl_hl7_bad *bad;          /* refused messages (keep_bad only) */
+    size_t nbad;
     void *priv;
 } rl_hl7_file;
 
 /* Parses a file of one or more messages.  RL_ERR_INPUT with "segment N
  * (ID): ..." on malformed input; RL_ERR_UNSUPPORTED for an unknown MSH-18. */
 rl_status rl_hl7_parse(const char *text, size_t len, rl_hl7_file **out, char *err, size_t cap);
+/* As rl_hl7_parse; with keep_bad, a message whose MSH is invalid (MSH-1/2,
+ * MSH-18 charset, undecodable text) is listed in bad[] and skipped instead
+ * of failing the file, and lines starting with '#' are skipped as comments
+ * (with a warning). */
+rl_status rl_hl7_parse_ex(const char *text, size_t len, int keep_bad, rl_hl7_file **out, char *err,
+                          size_t cap);
 void rl_hl7_free(rl_hl7_file *f);
 
 /* SEG-field[rep].comp.sub (1-based; 0 = the whole level), unescaped, into
