@@ -43,15 +43,27 @@ static void val(conv *c, const rl_astm_rec *r, int field, int rep, int comp, cha
     out[n] = 0;
 }
 
-/* "^^^PT", "^^^685/", "^^^^WBC^1": the first non-empty component from the 4th
- * on, without a trailing "/dilution". */
+/* "^^^PT", "^^^685/", "^^^^WBC^1": the manufacturer's code (the first
+ * non-empty component from the 4th on, without a trailing "/dilution"),
+ * then the analyte qualifiers some analyzers put from the 7th component on
+ * (GeneXpert "^MTB-RIF^^Xpert^^^rpoB1^Ct" -> "Xpert^rpoB1^Ct"). */
 static void test_code(conv *c, const rl_astm_rec *r, int rep, char *out)
 {
+    char q[F_MAX];
+    int first = 0;
     out[0] = 0;
-    for (int comp = 4; comp <= 8 && !out[0]; comp++) val(c, r, 3, rep, comp, out);
+    for (int comp = 4; comp <= 6 && !out[0]; comp++) val(c, r, 3, rep, comp, out), first = comp;
     if (!out[0]) val(c, r, 3, rep, 1, out);
     char *slash = strchr(out, '/');
     if (slash && slash != out) *slash = 0;
+    for (int comp = first < 7 ? 7 : first + 1; comp <= 12; comp++) {
+        val(c, r, 3, rep, comp, q);
+        size_t n = strlen(out), l = strlen(q);
+        if (q[0] && n + l + 2 < F_MAX) {
+            out[n] = '^';
+            memcpy(out + n + 1, q, l + 1);
+        }
+    }
 }
 
 static rl_status on_header(conv *c, const rl_astm_rec *r)

@@ -595,7 +595,10 @@ static rl_status row_reject(row_ctx *r, const char *fmt, ...)
     va_end(ap);
     r->rejected = 1;
     if (r->define_only) return RL_OK; /* the writing pass reports it */
-    return rl_batch_reject(r->b, "line %zu%s%s: %s", r->line, r->what[0] ? " (" : "", r->what[0] ? r->what : "", msg) == RL_OK
+    char where[300];
+    if (r->what[0]) snprintf(where, sizeof where, " (%s)", r->what);
+    else where[0] = 0;
+    return rl_batch_reject(r->b, "line %zu%s: %s", r->line, where, msg) == RL_OK
                ? RL_OK
                : RL_ERR_INPUT;
 }
