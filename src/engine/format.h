@@ -27,8 +27,10 @@ typedef struct rl_input_format {
     int (*sniff)(const char *head, size_t n);
     /* converts the whole input; returns RL_OK or the status of rl_batch_error */
     rl_status (*convert)(rl_batch *b, const char *text, size_t len);
-    /* predicate IRIs the converter looks up (rl_batch_lookup_*), NULL-terminated;
-     * NULL = none */
+    /* the facts the converter looks up (rl_batch_lookup_*), NULL-terminated
+     * (NULL = none): "PREDICATE_IRI", or "PREDICATE_IRI SUBJECT_PREFIX" to keep
+     * only subjects starting with the prefix (e.g. the unit of tests, not of
+     * every result) */
     const char *const *lookups;
     /* order in `rootline import DIR` (smaller first: masters before the records
      * that refer to them; RDF files are 0); NULL = 50 */

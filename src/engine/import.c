@@ -402,6 +402,16 @@ static const char *term_str(const raptor_term *t)
     return NULL;
 }
 
+/* Whether a lookup declaration ("PRED" or "PRED SUBJECT_PREFIX") covers
+ * predicate p and subject s (s NULL: the predicate alone). */
+static int lookup_covers(const char *decl, const char *p, const char *s)
+{
+    const char *sp = strchr(decl, ' ');
+    size_t pl = sp ? (size_t)(sp - decl) : strlen(decl);
+    if (strlen(p) != pl || strncmp(decl, p, pl)) return 0;
+    return !sp || !s || !strncmp(s, sp + 1, strlen(sp + 1));
+}
+
 /* A triple with a lookup predicate joins the table. */
 static rl_status lookup_note(rl_batch *b, const raptor_term *s, const raptor_term *p,
                              const raptor_term *o)
@@ -409,7 +419,7 @@ static rl_status lookup_note(rl_batch *b, const raptor_term *s, const raptor_ter
     if (!b->lookup || p->type != RAPTOR_TERM_TYPE_URI) return RL_OK;
     const char *ps = term_str(p), *ss = term_str(s), *os = term_str(o);
     for (const char *const *l = b->fmt->lookups; ss && os && *l; l++)
-        if (!strcmp(*l, ps)) return rl_lookup_add(b->lookup, ps, ss, os);
+        if (lookup_covers(*l, ps, ss)) return rl_lookup_add(b->lookup, ps, ss, os);
     return RL_OK;
 }
 
@@ -441,6 +451,9 @@ int rl_batch_lookup_subjects(rl_batch *b, const char *p, const char *o,
 rl_status rl_batch_lookup_define(rl_batch *b, const char *p, const char *s, const char *o)
 {
     if (!b->lookup) return RL_OK;
+    int covered = 0;
+    for (const char *const *l = b->fmt->lookups; *l && !covered; l++) covered = lookup_covers(*l, p, s);
+    if (!covered) return RL_OK;
     rl_status r = rl_lookup_add(b->lookup, p, s, o);
     return r == RL_OK ? RL_OK : rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
 }
@@ -468,7 +481,10 @@ static rl_status lookup_preload(imp *im, char *err, size_t cap)
     librdf_model *m = rl_store_model(im->st);
     rl_status r = RL_OK;
     for (const char *const *l = im->fmt->lookups; *l && r == RL_OK; l++) {
-        librdf_node *pn = librdf_new_node_from_uri_string(im->w, (const unsigned char *)*l);
+        char pred[1024];
+        const char *sp = strchr(*l, ' ');
+        snprintf(pred, sizeof pred, "%.*s", (int)(sp ? (size_t)(sp - *l) : strlen(*l)), *l);
+        librdf_node *pn = librdf_new_node_from_uri_string(im->w, (const unsigned char *)pred);
         librdf_statement *pat = pn ? librdf_new_statement_from_nodes(im->w, NULL, pn, NULL) : NULL;
         librdf_stream *s = pat ? librdf_model_find_statements(m, pat) : NULL;
         if (!s) r = RL_ERR_STORE;
@@ -477,11 +493,12 @@ static rl_status lookup_preload(imp *im, char *err, size_t cap)
             librdf_node *sn = librdf_statement_get_subject(st), *on = librdf_statement_get_object(st);
             if (!librdf_node_is_resource(sn)) continue;
             const char *ss = (const char *)librdf_uri_as_string(librdf_node_get_uri(sn));
+            if (!lookup_covers(*l, pred, ss)) continue;
             const char *os = librdf_node_is_resource(on)
                                  ? (const char *)librdf_uri_as_string(librdf_node_get_uri(on))
                                  : librdf_node_is_literal(on) ? (const char *)librdf_node_get_literal_value(on)
                                                               : NULL;
-            if (os) r = rl_lookup_add(im->lookup, *l, ss, os);
+            if (os) r = rl_lookup_add(im->lookup, pred, ss, os);
         }
         if (s) librdf_free_stream(s);
         if (pat) librdf_free_statement(pat); /* frees pn */

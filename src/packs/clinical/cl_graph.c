@@ -14,7 +14,8 @@
 
 const char *const rl_cl_lookups[] = {CL_CLIN "deptLookupKey", CL_LAB "panelCode",
                                      CL_INST "channelLookupKey", CL_LAB "loinc",
-                                     CL_LAB "unit", CL_LAB "hasMember", CL_LAB "localCode", NULL};
+                                     CL_LAB "unit urn:rootline:lab:test:", CL_LAB "hasMember",
+                                     CL_LAB "localCode", NULL};
 
 rl_status rl_cl_iri_code(const char *prefix, const char *code, char *out)
 {

@@ -406,7 +406,7 @@ static rl_status adt(conv *c, const char *event)
     val(c, msh, 7, 1, 1, when);
     ts_of(c, when, ts);
     char k[V_MAX + 64];
-    snprintf(k, sizeof k, "%s|%s|%s", ctl, event, ts);
+    snprintf(k, sizeof k, "%.1000s|%.16s|%.15s", ctl, event, ts);
     char hex[33];
     rl_sha256_hex(k, strlen(k), 16, hex);
     snprintf(iri, sizeof iri, "urn:rootline:clin:movement:%s", hex);

@@ -252,11 +252,38 @@ static int load_columns(loader *L, json_t *j)
     return 0;
 }
 
+/* Whether p is a lookup predicate ("PRED" or "PRED SUBJECT_PREFIX" in
+ * rl_cl_lookups) for subjects starting with subj (NULL: any subject). */
+static int lookup_for(const char *p, const char *subj)
+{
+    for (const char *const *l = rl_cl_lookups; *l; l++) {
+        const char *sp = strchr(*l, ' ');
+        size_t n = sp ? (size_t)(sp - *l) : strlen(*l);
+        if (strlen(p) == n && !strncmp(*l, p, n) &&
+            (!sp || !subj || !strncmp(subj, sp + 1, strlen(sp + 1))))
+            return 1;
+    }
+    return 0;
+}
+
 static int is_lookup_pred(const char *p)
 {
-    for (const char *const *l = rl_cl_lookups; *l; l++)
-        if (!strcmp(*l, p)) return 1;
-    return 0;
+    return lookup_for(p, NULL);
+}
+
+/* The fixed start of a node's IRIs ("" when unknown). */
+static const char *node_prefix(const node *n)
+{
+    switch (n->iri_kind) {
+    case IRI_TMPL: return n->iri.n && n->iri.s[0].col == -1 ? n->iri.s[0].lit : "";
+    case IRI_HASH: return n->prefix;
+    case IRI_DEPT: return "urn:rootline:clin:department:";
+    case IRI_PANEL: return "urn:rootline:lab:panel:";
+    case IRI_EPOCH: return "urn:rootline:inst:epoch:";
+    case IRI_CHANNEL: return "urn:rootline:inst:channel:";
+    case IRI_RESULT: return "urn:rootline:lab:result:";
+    }
+    return "";
 }
 
 static int load_prop(loader *L, node *n, json_t *j, const char *const *ids, size_t nids)
@@ -324,8 +351,6 @@ static int load_prop(loader *L, node *n, json_t *j, const char *const *ids, size
         snprintf(L->err, sizeof L->err, "node %s: \"each\": no column '%s'", n->id, s);
         return -1;
     }
-    if (p->kind == P_VALUE && is_lookup_pred(p->p)) L->m->defines_lookups = 1;
-    if (p->kind == P_REF && is_lookup_pred(p->p)) L->m->defines_lookups = 1;
     return 0;
 }
 
@@ -406,6 +431,13 @@ static int load_nodes(loader *L, json_t *j)
         json_t *props = json_object_get(nj, "props");
         for (size_t k = 0; k < json_array_size(props); k++)
             if (load_prop(L, n, json_array_get(props, k), ids, m->nnodes)) return -1;
+        /* a first pass is needed when rows define lookup facts of their own */
+        for (size_t k = 0; k < n->nprops; k++) {
+            const prop *p = &n->props[k];
+            const char *pre = node_prefix(n);
+            if ((p->kind == P_VALUE || p->kind == P_REF) && !p->inverse && lookup_for(p->p, pre[0] ? pre : NULL))
+                m->defines_lookups = 1;
+        }
     }
     return 0;
 }
@@ -415,7 +447,7 @@ static mapping *load_one(const char *path, char *err, size_t cap)
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
     if (!j) {
-        snprintf(err, cap, "%s:%d: %s", path, je.line, je.text);
+        snprintf(err, cap, "%.400s:%d: %.300s", path, je.line, je.text);
         return NULL;
     }
     mapping *m = calloc(1, sizeof *m);
@@ -428,7 +460,7 @@ static mapping *load_one(const char *path, char *err, size_t cap)
         return NULL;
     }
     m->json = j;
-    snprintf(m->file, sizeof m->file, "%s", path);
+    snprintf(m->file, sizeof m->file, "%.500s", path);
     m->name = json_string_value(json_object_get(j, "name"));
     m->title = json_string_value(json_object_get(j, "title"));
     m->rank = json_is_integer(json_object_get(j, "rank")) ? (int)json_integer_value(json_object_get(j, "rank")) : 50;
@@ -440,7 +472,7 @@ static mapping *load_one(const char *path, char *err, size_t cap)
         const char *rec = json_string_value(json_object_get(j, "record"));
         if (!rec || !compile_tmpl(&L, rec, &m->record)) return m;
     }
-    snprintf(err, cap, "%s: %s", path, L.err);
+    snprintf(err, cap, "%.400s: %.500s", path, L.err);
     json_decref(j);
     free(m);
     return NULL;

@@ -293,7 +293,7 @@ static int spool_write(target *t, const char *when, const rl_gr_growth_step *gs,
     pct(t->url, url, sizeof url);
     FILE *f = fopen(out, "wx");
     if (!f) {
-        snprintf(err, ecap, "cannot create %s: %s", out, strerror(errno));
+        snprintf(err, ecap, "cannot create %.700s: %s", out, strerror(errno));
         return -1;
     }
     fprintf(f, RL_GR_SCRAPE_HEADER "service=%s time=%s url=%s", svc, when, url);
@@ -306,7 +306,7 @@ static int spool_write(target *t, const char *when, const rl_gr_growth_step *gs,
     fputc('\n', f);
     size_t w = body->len ? fwrite(body->data, 1, body->len, f) : 0;
     if (fclose(f) != 0 || w != body->len) {
-        snprintf(err, ecap, "cannot write %s", out);
+        snprintf(err, ecap, "cannot write %.700s", out);
         unlink(out);
         return -1;
     }
