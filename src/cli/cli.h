@@ -32,5 +32,7 @@ int rl_cmd_query(int argc, char **argv);
 int rl_cmd_export(int argc, char **argv);
 int rl_cmd_stats(int argc, char **argv);
 int rl_cmd_serve(int argc, char **argv);
+/* `rootline __executor --fd N`: a query executor of `serve` (executor.h). */
+int rl_cmd_executor(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * services, until SIGINT or SIGTERM. */
 #include "cli.h"
 #include "packs.h"
+#include "executor.h"
 #include "server.h"
 
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_SVC 32
 #define MAX_VALUES 64
@@ -51,13 +53,19 @@ static void usage(FILE *out, const svc_opt *svc, size_t nsvc)
 {
     fprintf(out,
             "usage: rootline [--store URI] serve [OPTIONS]\n\n"
-            "Serves HTTP until SIGINT or SIGTERM: /healthz, /readyz, /metrics (Prometheus).\n\n"
+            "Serves HTTP until SIGINT or SIGTERM: /sparql (SPARQL 1.1 Protocol, queries in\n"
+            "executor processes), /healthz, /readyz, /metrics (Prometheus).\n\n"
             "  --listen HOST:PORT   address (default 127.0.0.1:8080; [::1]:PORT for IPv6;\n"
             "                       port 0 = any free port); a non-loopback address is\n"
             "                       served without authentication and warned about\n"
             "  --spool DIR          raw inputs the services keep (default var/spool)\n"
             "  --min-free BYTES     /readyz fails below this much free disk (default 256 MiB)\n"
-            "  --port-file FILE     write the bound port here once listening\n");
+            "  --port-file FILE     write the bound port here once listening\n"
+            "  --executors N        query executor processes (default: one per core)\n"
+            "  --query-timeout S    default query deadline (default 30)\n"
+            "  --query-timeout-max S  cap of the per-request timeout parameter (default 300)\n"
+            "  --max-body BYTES     request body limit (default 64 MiB; over it: 413)\n"
+            "  --max-rows N         result rows/triples limit (default 10 million)\n");
     for (size_t i = 0; i < nsvc; i++)
         fprintf(out, "  --%s %s\n      %s (repeatable)\n", svc[i].svc->option,
                 svc[i].svc->option_usage, svc[i].svc->option_help);
@@ -77,15 +85,19 @@ int rl_cmd_serve(int argc, char **argv)
 {
     svc_opt svc[MAX_SVC];
     size_t nsvc = collect_services(svc);
-    struct option opts[8 + MAX_SVC] = {
+    struct option opts[13 + MAX_SVC] = {
         {"store", required_argument, 0, 's'},    {"listen", required_argument, 0, 'l'},
         {"spool", required_argument, 0, 'd'},    {"min-free", required_argument, 0, 'm'},
-        {"port-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}};
-    size_t nopts = 6;
+        {"port-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {"executors", required_argument, 0, 'e'}, {"query-timeout", required_argument, 0, 't'},
+        {"query-timeout-max", required_argument, 0, 'T'}, {"max-body", required_argument, 0, 'b'},
+        {"max-rows", required_argument, 0, 'r'}};
+    size_t nopts = 11;
     for (size_t i = 0; i < nsvc; i++)
         opts[nopts++] = (struct option){svc[i].svc->option, required_argument, 0, 1000 + (int)i};
     opts[nopts] = (struct option){0, 0, 0, 0};
     rl_server_options so = {0};
+    rl_sparql_options sp = {0};
     so.log = serve_log;
     const char *store = NULL, *port_file = NULL;
     unsigned long long v;
@@ -102,6 +114,24 @@ int rl_cmd_serve(int argc, char **argv)
                 return RL_EXIT_USAGE;
             }
             so.min_free_bytes = v;
+        } else if (c == 'e' || c == 'b' || c == 'r') {
+            if (rl_cli_parse_u64(optarg, &v) || !v || (c == 'e' && v > 256)) {
+                rl_cli_error("--%s %s: expected a positive number%s", c == 'e' ? "executors" : c == 'b' ? "max-body" : "max-rows",
+                             optarg, c == 'e' ? " (at most 256)" : "");
+                return RL_EXIT_USAGE;
+            }
+            if (c == 'e') sp.executors = (unsigned)v;
+            else if (c == 'b') sp.max_body = v;
+            else sp.max_rows = v;
+        } else if (c == 't' || c == 'T') {
+            char *end;
+            double d = strtod(optarg, &end);
+            if (*end || !(d > 0) || d > 86400) {
+                rl_cli_error("--%s %s: expected seconds (0 < S <= 86400)", c == 't' ? "query-timeout" : "query-timeout-max", optarg);
+                return RL_EXIT_USAGE;
+            }
+            if (c == 't') sp.timeout = d;
+            else sp.timeout_max = d;
         } else if (c == 'h') {
             usage(stdout, svc, nsvc);
             return RL_EXIT_OK;
@@ -121,9 +151,22 @@ int rl_cmd_serve(int argc, char **argv)
         rl_cli_error("serve takes no arguments ('%s')", argv[optind]);
         return RL_EXIT_USAGE;
     }
-    char dir[4096], err[1024];
-    store_dir_of(rl_store_resolve_uri(store ? store : rl_cli_global_store), dir, sizeof dir);
+    char dir[4096], err[1024], exe[4096];
+    const char *uri = rl_store_resolve_uri(store ? store : rl_cli_global_store);
+    store_dir_of(uri, dir, sizeof dir);
     so.store_dir = dir[0] ? dir : NULL;
+    ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[el > 0 ? el : 0] = 0;
+    if (!strncmp(uri, "memory:", 7)) {
+        serve_log(NULL, "warn", "store memory: lives in this process only: executor processes cannot "
+                                "share it, so /sparql is off (use lmdb:DIR)");
+    } else if (el <= 0) {
+        serve_log(NULL, "warn", "cannot find the rootline binary (/proc/self/exe): /sparql is off");
+    } else {
+        sp.exe = exe;
+        sp.store_uri = uri;
+        so.sparql = &sp;
+    }
 
     /* SIGINT/SIGTERM are taken by sigwait below, in no other thread */
     sigset_t sigs;
@@ -167,4 +210,14 @@ out:
     rl_server_free(srv);
     rl_store_free(st);
     return rc;
+}
+
+int rl_cmd_executor(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "--fd")) {
+        rl_cli_error("__executor is started by `rootline serve`");
+        return RL_EXIT_USAGE;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    return rl_executor_main(rl_store_resolve_uri(rl_cli_global_store), atoi(argv[2]));
 }

@@ -116,6 +116,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return RL_EXIT_USAGE;
     }
+    if (!strcmp(argv[i], "__executor")) /* started by `serve`, not by users */
+        return rl_cmd_executor(argc - i, argv + i);
     if (!strcmp(argv[i], "help")) {
         usage(stdout);
         return RL_EXIT_OK;

@@ -1,6 +1,8 @@
 /* query.c: parse-check, execute, write. */
 #include "query.h"
 
+#include "negotiate.h"
+
 #include <rasqal.h>
 #include <string.h>
 
@@ -13,8 +15,8 @@ static int find_service(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
 }
 
 /* Parses with rasqal to report syntax errors and refuse unsafe forms. */
-static rl_status query_check(rl_store *st, const char *text, const char *base, char *err,
-                             size_t cap)
+static rl_status query_check(rl_store *st, const char *text, const char *base, int *graph,
+                             char *err, size_t cap)
 {
     librdf_world *w = rl_store_world(st);
     rasqal_world *rw = librdf_world_get_rasqal(w);
@@ -38,6 +40,7 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, c
                       "the service's /update endpoint");
         goto out;
     }
+    *graph = verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE;
     int service = 0;
     rasqal_query_graph_pattern_visit2(q, find_service, &service);
     if (service)
@@ -62,7 +65,13 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
     int pinned = 0;
     if (!rows) rows = &dummy;
     *rows = 0;
-    if ((s = query_check(st, text, base, err, cap)) != RL_OK) return s;
+    int graph = 0, malformed = 0;
+    if ((s = query_check(st, text, base, &graph, err, cap)) != RL_OK) return s;
+    if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0)
+        return rl_errorf(err, cap, malformed ? RL_ERR_USAGE : RL_ERR_NOTFOUND,
+                         "%s: this query gives %s; available: %s",
+                         malformed ? "Accept header not understood" : "no acceptable format",
+                         graph ? "a graph" : "bindings", rl_negotiate_offers(graph));
     if (base) bu = librdf_new_uri(w, (const unsigned char *)base);
     q = librdf_new_query(w, "sparql", NULL, (const unsigned char *)text, bu);
     if (!q) {
@@ -89,6 +98,7 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         if (graph && !rl_format_is_graph(fmt)) fmt = RL_FMT_TURTLE;
         if (!graph && rl_format_is_graph(fmt)) fmt = RL_FMT_JSON;
     }
+    if (opt && opt->format_out) *opt->format_out = fmt;
     s = rl_results_write(w, res, fmt, out, opt ? &opt->limits : NULL, rows, err, cap);
 out:
     if (res) librdf_free_query_results(res);

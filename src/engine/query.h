@@ -19,12 +19,18 @@ typedef struct rl_query_options {
     rl_write_limits limits;
     int adapt_format;       /* 1: a graph result in a bindings format is written as
                                Turtle, a bindings result in a graph format as JSON */
+    const char *accept;     /* HTTP Accept header: when set (even ""), the format is
+                               negotiated for the query's form (negotiate.h) and `fmt`
+                               is ignored; nothing acceptable is RL_ERR_NEGOTIATE */
+    rl_format *format_out;  /* when set, gets the format used before any byte is written */
 } rl_query_options;
 
 /* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets
  * the number of rows/triples written.  Errors: RL_ERR_INPUT (syntax),
  * RL_ERR_UNSUPPORTED (SERVICE, update, a form librdf cannot run),
- * RL_ERR_USAGE (format does not fit the query form), RL_ERR_LIMIT. */
+ * RL_ERR_USAGE (format does not fit the query form), RL_ERR_LIMIT,
+ * RL_ERR_NOTFOUND when `accept` offers nothing the query form can give
+ * (HTTP 406; err lists what can be given). */
 rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
                        const rl_query_options *opt, uint64_t *rows, char *err, size_t cap);
 

@@ -28,9 +28,9 @@ typedef struct service {
 } service;
 
 /* request counters: per route, per status code */
-enum { R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER, NROUTES };
-static const char *const route_names[NROUTES] = {"/healthz", "/readyz", "/metrics", "other"};
-static const unsigned codes[] = {200, 400, 404, 405, 413, 500, 503};
+enum { R_SPARQL, R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER, NROUTES };
+static const char *const route_names[NROUTES] = {"/sparql", "/healthz", "/readyz", "/metrics", "other"};
+static const unsigned codes[] = {200, 400, 404, 405, 406, 413, 415, 422, 500, 503};
 #define NCODES (sizeof codes / sizeof *codes)
 
 struct rl_server {
@@ -41,6 +41,7 @@ struct rl_server {
     service svc[MAX_SERVICES];
     size_t nsvc;
     struct MHD_Daemon *mhd;
+    rl_sparql *sparql;
     unsigned port;
     pthread_t sched;
     int sched_started;
@@ -230,6 +231,7 @@ static enum MHD_Result serve_metrics(rl_server *s, struct MHD_Connection *conn)
     rl_buf b;
     rl_buf_init(&b, METRICS_MAX);
     rl_status st = own_metrics(s, &b);
+    if (st == RL_OK && s->sparql) st = rl_sparql_metrics(s->sparql, &b);
     for (size_t i = 0; i < s->nsvc && st == RL_OK; i++)
         if (s->svc[i].svc->metrics) st = s->svc[i].svc->metrics(s->svc[i].state, &b);
     enum MHD_Result ret;
@@ -255,6 +257,10 @@ static enum MHD_Result serve_readyz(rl_server *s, struct MHD_Connection *conn)
         snprintf(msg, sizeof msg, "not ready: scheduler silent for %.0f s\n", now - (double)beat);
         return reply_text(s, conn, R_READYZ, 503, msg);
     }
+    if (s->sparql && !rl_sparql_ready(s->sparql, msg, sizeof msg)) {
+        strcat(msg, "\n");
+        return reply_text(s, conn, R_READYZ, 503, msg);
+    }
     struct statvfs fs;
     if (s->opt.store_dir && statvfs(s->opt.store_dir, &fs) == 0) {
         uint64_t free_b = (uint64_t)fs.f_bavail * fs.f_frsize;
@@ -274,13 +280,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *data_size, void **con_cls)
 {
     rl_server *s = cls;
-    (void)version, (void)data, (void)con_cls;
+    (void)version;
+    if (!strcmp(url, "/sparql") && s->sparql) {
+        unsigned code = 0;
+        enum MHD_Result r = rl_sparql_request(s->sparql, conn, method, data, data_size, con_cls, &code);
+        if (code) count(s, R_SPARQL, code);
+        return r;
+    }
     int route = !strcmp(url, "/healthz")   ? R_HEALTHZ
                 : !strcmp(url, "/readyz")  ? R_READYZ
                 : !strcmp(url, "/metrics") ? R_METRICS
                                            : R_OTHER;
     *data_size = 0; /* these routes take no body; any sent is ignored */
-    if (route == R_OTHER) return reply_text(s, conn, route, 404, "not found\n");
+    if (route == R_OTHER)
+        return reply_text(s, conn, route, 404,
+                          !strcmp(url, "/sparql") ? "not found: /sparql is off (the store cannot be "
+                                                    "shared with executor processes)\n"
+                                                  : "not found\n");
     int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
     if (!get && !head)
         return reply(s, conn, route, 405, "text/plain; charset=utf-8", "GET, HEAD",
@@ -288,6 +304,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (route == R_HEALTHZ) return reply_text(s, conn, route, 200, "ok\n");
     if (route == R_READYZ) return serve_readyz(s, conn);
     return serve_metrics(s, conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    rl_server *s = cls;
+    (void)conn;
+    if (s->sparql && con_cls && *con_cls) rl_sparql_completed(s->sparql, con_cls, why);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -348,12 +372,23 @@ rl_status rl_server_start(rl_server *s, char *err, size_t cap)
               "listening on %s, which is not loopback: every request is served without "
               "authentication (tokens and roles do not exist yet)",
               s->listen);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    if (s->opt.sparql) {
+        rl_sparql_options so = *s->opt.sparql;
+        so.log = s->opt.log;
+        so.log_ctx = s->opt.log_ctx;
+        rl_status st = rl_sparql_new(&so, &s->sparql, err, cap);
+        if (st != RL_OK) {
+            freeaddrinfo(ai);
+            return st;
+        }
+    }
+    /* a thread per connection: a query waits for its executor on its own thread */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                               MHD_OPTION_CONNECTION_LIMIT, s->opt.max_connections,
                               MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-                              s, MHD_OPTION_END);
+                              s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->mhd) {
         snprintf(err, cap, "cannot listen on %s (address in use or not permitted)", s->listen);
@@ -386,6 +421,7 @@ void rl_server_free(rl_server *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->sched, NULL);
     }
+    rl_sparql_free(s->sparql);
     for (size_t i = 0; i < s->nsvc; i++) s->svc[i].svc->close(s->svc[i].state);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

@@ -1,12 +1,13 @@
 /* server.h: `rootline serve`: the HTTP front (libmicrohttpd) and the
  * scheduler thread that runs the packs' background services.
  *
- * Routes: /healthz (alive), /readyz (store open, scheduler alive, free disk
- * above the floor), /metrics (Prometheus text: the server's own request
+ * Routes: /sparql (sparql.h), /healthz (alive), /readyz (store open, scheduler
+ * alive, executors up, free disk above the floor), /metrics (Prometheus text: the server's own request
  * counters, then every service's figures).  Other paths: 404; a known path
  * with another method: 405 with Allow.
  *
- * Threads: libmicrohttpd's polling thread answers requests; one scheduler
+ * Threads: libmicrohttpd runs a thread per connection (a query waits for
+ * its executor there; connections are capped); one scheduler
  * thread calls every service's step() when it is due and is the only thread
  * that writes the store.  The SPARQL executors of the service issue plug in
  * here as routes.
@@ -17,6 +18,7 @@
 #define RL_SERVER_H
 
 #include "pack.h"
+#include "sparql.h"
 #include "status.h"
 #include "store.h"
 
@@ -31,6 +33,7 @@ typedef struct rl_server_options {
     const char *store_dir;    /* folder whose free space /readyz checks (NULL: not checked) */
     uint64_t min_free_bytes;  /* /readyz floor; 0 = 256 MiB */
     unsigned max_connections; /* simultaneous connections; 0 = 256 */
+    const rl_sparql_options *sparql; /* /sparql with executor processes; NULL = no /sparql */
     /* log sink, as rl_service_env.log; NULL = discard */
     void (*log)(void *ctx, const char *level, const char *msg);
     void *log_ctx;

@@ -1,0 +1,184 @@
+/* exec_main.c: the executor process: requests in, framed results out. */
+#include "executor.h"
+
+#include "query.h"
+#include "store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HOLD_BACK ((size_t)64 << 10)
+
+int rl_exec_write_u32(int fd, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+                          (unsigned char)v};
+    const unsigned char *p = b;
+    size_t n = 4;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+int rl_exec_write_frame(int fd, const void *data, uint32_t n)
+{
+    if (rl_exec_write_u32(fd, n)) return -1;
+    const unsigned char *p = data;
+    size_t left = n;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, left -= (size_t)w;
+    }
+    return 0;
+}
+
+int rl_exec_read_full(int fd, void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r, n -= (size_t)r;
+    }
+    return 0;
+}
+
+int rl_exec_read_u32(int fd, uint32_t *v)
+{
+    unsigned char b[4];
+    if (rl_exec_read_full(fd, b, 4)) return -1;
+    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    return 0;
+}
+
+/* The results stream: held back until 64 KiB, then header + frames. */
+typedef struct sink {
+    int fd;
+    int committed, broken;
+    rl_format fmt;
+    char *buf;
+    size_t len;
+} sink;
+
+static int send_header(int fd, int status, const char *type, const char *error)
+{
+    json_t *h = json_pack("{s:i}", "status", status);
+    if (type) json_object_set_new(h, "type", json_string(type));
+    if (error) json_object_set_new(h, "error", json_string(error));
+    char *s = json_dumps(h, JSON_COMPACT);
+    json_decref(h);
+    int r = s ? rl_exec_write_frame(fd, s, (uint32_t)strlen(s)) : -1;
+    free(s);
+    return r;
+}
+
+static int commit(sink *k)
+{
+    if (k->committed) return 0;
+    k->committed = 1;
+    if (send_header(k->fd, 200, rl_format_mime(k->fmt), NULL)) return -1;
+    if (k->len && rl_exec_write_frame(k->fd, k->buf, (uint32_t)k->len)) return -1;
+    k->len = 0;
+    return 0;
+}
+
+static ssize_t sink_write(void *cookie, const char *p, size_t n)
+{
+    sink *k = cookie;
+    if (k->broken) return -1;
+    if (!k->committed && k->len + n <= HOLD_BACK) {
+        memcpy(k->buf + k->len, p, n);
+        k->len += n;
+        return (ssize_t)n;
+    }
+    if (commit(k) || rl_exec_write_frame(k->fd, p, (uint32_t)n)) {
+        k->broken = 1;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+static int status_of(rl_status st)
+{
+    switch (st) {
+    case RL_ERR_INPUT:
+    case RL_ERR_UNSUPPORTED:
+    case RL_ERR_USAGE: return 400;
+    case RL_ERR_NOTFOUND: return 406;
+    case RL_ERR_LIMIT: return 422;
+    default: return 500;
+    }
+}
+
+static int serve_one(rl_store *st, int fd, const char *req, size_t n)
+{
+    json_error_t je;
+    json_t *j = json_loadb(req, n, 0, &je);
+    const char *query = json_string_value(json_object_get(j, "query"));
+    const char *accept = json_string_value(json_object_get(j, "accept"));
+    const char *base = json_string_value(json_object_get(j, "base"));
+    json_int_t max_rows = json_integer_value(json_object_get(j, "max_rows"));
+    int r = 0;
+    if (!query) {
+        r = send_header(fd, 400, NULL, "executor: malformed request");
+        json_decref(j);
+        return r;
+    }
+    sink k = {fd, 0, 0, RL_FMT_JSON, malloc(HOLD_BACK), 0};
+    cookie_io_functions_t io = {NULL, sink_write, NULL, NULL};
+    FILE *out = k.buf ? fopencookie(&k, "w", io) : NULL;
+    char err[2048] = "";
+    rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0)}, 0, accept ? accept : "", &k.fmt};
+    rl_status s = out ? rl_query_run(st, query, RL_FMT_JSON, out, &o, NULL, err, sizeof err) : RL_ERR_NOMEM;
+    if (out) {
+        setvbuf(out, NULL, _IONBF, 0); /* nothing left in stdio */
+        fflush(out);
+    }
+    if (s == RL_OK && !k.broken) {
+        r = commit(&k) || rl_exec_write_u32(fd, RL_EXEC_END);
+    } else if (k.committed) {
+        /* after the header: cut the response off, saying why */
+        r = rl_exec_write_u32(fd, RL_EXEC_ABORT) ||
+            rl_exec_write_frame(fd, err, (uint32_t)strlen(err));
+    } else {
+        r = send_header(fd, status_of(s), NULL, err[0] ? err : rl_strerror(s));
+    }
+    if (out) fclose(out);
+    free(k.buf);
+    json_decref(j);
+    return r;
+}
+
+int rl_executor_main(const char *store_uri, int fd)
+{
+    char err[1024];
+    rl_store *st = NULL;
+    rl_store_options so = {1};
+    if (rl_store_new(store_uri, &so, &st, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rootline executor %d: %s\n", (int)getpid(), err);
+        return 3;
+    }
+    char *req = NULL;
+    for (;;) {
+        uint32_t n;
+        if (rl_exec_read_u32(fd, &n) || n > RL_EXEC_MAX_FRAME) break; /* supervisor gone */
+        free(req);
+        if (!(req = malloc((size_t)n + 1)) || rl_exec_read_full(fd, req, n)) break;
+        req[n] = 0;
+        if (serve_one(st, fd, req, n)) break;
+    }
+    free(req);
+    rl_store_free(st);
+    return 0;
+}
