@@ -3,6 +3,7 @@
 #include "rdf_lmdb.h"
 
 #include "term.h"
+#include "vocab.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ typedef struct lmdb_inst {
     lmdb_stream *free_streams; /* recycled stream contexts */
     int nfree_streams;
     uint64_t cache_gen;
+    librdf_node *default_graph; /* strict mode: the default graph is this graph only */
 } lmdb_inst;
 
 struct lmdb_stream {
@@ -286,6 +288,9 @@ static int lmdb_init(librdf_storage *storage, const char *name, librdf_hash *opt
         free(ms);
         o.read_only = opt_flag(options, "read-only");
         o.no_sync = opt_flag(options, "no-sync");
+        char *dg = librdf_hash_get(options, "default-graph");
+        if (dg && *dg) in->default_graph = librdf_new_node_from_uri_string(in->world, (const unsigned char *)dg);
+        free(dg);
     }
     if (rl_qs_new(name ? name : "", &o, &in->qs, err, sizeof err) != RL_OK) {
         log_error(in, err);
@@ -312,6 +317,7 @@ static void lmdb_terminate(librdf_storage *storage)
     }
     free(in->cache);
     free(in->ptrs);
+    if (in->default_graph) librdf_free_node(in->default_graph);
     rl_qs_free(in->qs);
     rl_buf_free(&in->enc);
     free(in);
@@ -426,9 +432,17 @@ static int lmdb_context_remove_statements(librdf_storage *storage, librdf_node *
     return rl_qs_clear_graph(in->qs, c) != RL_OK;
 }
 
+/* The default graph: the union of all graphs, or in strict mode
+ * (?default-graph=IRI) that one graph. */
+static librdf_stream *default_stream(lmdb_inst *in, librdf_statement *pat)
+{
+    if (in->default_graph) return stream_for(in, pat, in->default_graph, RL_QS_IN_GRAPH);
+    return stream_for(in, pat, NULL, RL_QS_UNION);
+}
+
 static int lmdb_contains_statement(librdf_storage *storage, librdf_statement *st)
 {
-    librdf_stream *s = stream_for(inst_of(storage), st, NULL, RL_QS_UNION);
+    librdf_stream *s = default_stream(inst_of(storage), st);
     if (!s) return 0;
     int found = !librdf_stream_end(s);
     librdf_free_stream(s);
@@ -442,18 +456,18 @@ static librdf_stream *lmdb_serialise(librdf_storage *storage)
 
 static librdf_stream *lmdb_context_serialise(librdf_storage *storage, librdf_node *ctx)
 {
-    return stream_for(inst_of(storage), NULL, ctx, ctx ? RL_QS_IN_GRAPH : RL_QS_UNION);
+    return ctx ? stream_for(inst_of(storage), NULL, ctx, RL_QS_IN_GRAPH) : default_stream(inst_of(storage), NULL);
 }
 
 static librdf_stream *lmdb_find_statements(librdf_storage *storage, librdf_statement *pat)
 {
-    return stream_for(inst_of(storage), pat, NULL, RL_QS_UNION);
+    return default_stream(inst_of(storage), pat);
 }
 
 static librdf_stream *lmdb_find_in_context(librdf_storage *storage, librdf_statement *pat,
                                            librdf_node *ctx)
 {
-    return stream_for(inst_of(storage), pat, ctx, ctx ? RL_QS_IN_GRAPH : RL_QS_UNION);
+    return ctx ? stream_for(inst_of(storage), pat, ctx, RL_QS_IN_GRAPH) : default_stream(inst_of(storage), pat);
 }
 
 /* Context iterator over a snapshot of the graph id list. */
@@ -501,6 +515,19 @@ static librdf_iterator *lmdb_get_contexts(librdf_storage *storage)
         log_error(in, rl_qs_errmsg(in->qs));
         free(c);
         return NULL;
+    }
+    if (in->default_graph) {
+        /* strict mode: the named graphs are the others, without the
+         * default graph and rootline's provenance graph */
+        rl_id skip[2] = {0, 0};
+        librdf_node *prov = librdf_new_node_from_uri_string(in->world, (const unsigned char *)RL_GRAPH_PROVENANCE);
+        id_for_node(in, in->default_graph, 0, &skip[0]);
+        if (prov) id_for_node(in, prov, 0, &skip[1]);
+        if (prov) librdf_free_node(prov);
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++)
+            if (c->ids[i] != skip[0] && c->ids[i] != skip[1]) c->ids[k++] = c->ids[i];
+        c->n = k;
     }
     ctx_fill(c);
     librdf_iterator *it =

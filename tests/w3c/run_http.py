@@ -1,0 +1,361 @@
+#!/usr/bin/python3
+"""run_http.py: the W3C SPARQL evaluation tests through rootline's HTTP endpoint.
+
+    /usr/bin/python3 tests/w3c/run_http.py --rootline BIN --tests DIR [--out DIR]
+        [--suite sparql11 --suite sparql10] [--only DIR] [--jobs N] [--floor FILE]
+
+For every mf:QueryEvaluationTest of the chosen suites (entailment and SERVICE
+excluded): the test's default-graph data go into the store's designated
+default graph and each qt:graphData file into a named graph called by its
+file IRI, in a fresh lmdb store opened in strict mode
+(?default-graph=urn:rootline:graph:default: the default graph is that graph
+alone, as the tests assume); `rootline serve` answers the query over HTTP
+(POST application/sparql-query, a BASE line for the query file's relative
+IRIs), and the answer is compared with the expected result: SELECT as a
+multiset of solutions (in order when the query has ORDER BY), blank nodes
+matched by a consistent renaming, ASK as a boolean, CONSTRUCT/DESCRIBE as
+isomorphic graphs.  Prints the pass rate per directory and per suite, writes
+results.csv to --out, and with --floor fails (exit 1) when a suite's rate
+drops below the floor recorded there.
+"""
+import argparse
+import collections
+import concurrent.futures
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import urllib.error
+import xml.etree.ElementTree as ET
+
+import rdflib
+import rdflib.compare
+from rdflib import BNode, Literal, URIRef, Namespace, RDF
+
+rdflib.NORMALIZE_LITERALS = False
+MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
+RS = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/result-set#")
+DEFAULT_GRAPH = "urn:rootline:graph:default"
+SKIP_DIRS = {"entailment", "service", "syntax-fed", "protocol", "http-rdf-update", "graph-store-protocol",
+             "service-description"}
+
+
+def file_iri(path):
+    return "file://" + os.path.abspath(path)
+
+
+def tests_of(manifest):
+    g = rdflib.Graph()
+    g.parse(manifest, format="turtle", publicID=file_iri(manifest))
+    for t in g.subjects(RDF.type, MF.QueryEvaluationTest):
+        action = g.value(t, MF.action)
+        query = g.value(action, QT.query)
+        result = g.value(t, MF.result)
+        if query is None or result is None or g.value(action, QT.serviceData) is not None:
+            continue
+        yield {
+            "id": str(t).rsplit("#", 1)[-1],
+            "query": str(query).replace("file://", ""),
+            "data": [str(d).replace("file://", "") for d in g.objects(action, QT.data)],
+            "graphs": [str(d).replace("file://", "") for d in g.objects(action, QT.graphData)],
+            "result": str(result).replace("file://", ""),
+        }
+
+
+# ---- expected results -------------------------------------------------------
+
+def term_from_json(v):
+    if v["type"] == "uri":
+        return URIRef(v["value"])
+    if v["type"] == "bnode":
+        return BNode(v["value"])
+    return Literal(v["value"], lang=v.get("xml:lang"), datatype=v.get("datatype"))
+
+
+def read_srx(path):
+    ns = {"s": "http://www.w3.org/2005/sparql-results#"}
+    root = ET.parse(path).getroot()
+    b = root.find("s:boolean", ns)
+    if b is not None:
+        return ("ask", b.text.strip() == "true")
+    rows = []
+    for r in root.findall("s:results/s:result", ns):
+        row = {}
+        for bd in r.findall("s:binding", ns):
+            el = list(bd)[0]
+            tag = el.tag.split("}")[1]
+            if tag == "uri":
+                row[bd.get("name")] = URIRef(el.text or "")
+            elif tag == "bnode":
+                row[bd.get("name")] = BNode(el.text or "")
+            else:
+                row[bd.get("name")] = Literal(el.text or "", lang=el.get("{http://www.w3.org/XML/1998/namespace}lang"),
+                                              datatype=el.get("datatype"))
+        rows.append(row)
+    return ("select", rows)
+
+
+def read_srj(path):
+    d = json.load(open(path, encoding="utf-8"))
+    if "boolean" in d:
+        return ("ask", bool(d["boolean"]))
+    return ("select", [{k: term_from_json(v) for k, v in b.items()} for b in d["results"]["bindings"]])
+
+
+def read_rs_graph(path, fmt):
+    g = rdflib.Graph()
+    g.parse(path, format=fmt, publicID=file_iri(path))
+    rs = next(g.subjects(RDF.type, RS.ResultSet), None)
+    if rs is None:
+        return ("graph", g)
+    b = g.value(rs, RS.boolean)
+    if b is not None:
+        return ("ask", bool(b.toPython()))
+    rows = []
+    for sol in g.objects(rs, RS.solution):
+        row = {}
+        for bd in g.objects(sol, RS.binding):
+            row[str(g.value(bd, RS.variable))] = g.value(bd, RS.value)
+        idx = g.value(sol, RS.index)
+        rows.append((int(idx) if idx is not None else 0, row))
+    rows.sort(key=lambda x: x[0])
+    return ("select", [r for _, r in rows])
+
+
+def read_tsv(path):
+    lines = open(path, encoding="utf-8").read().split("\n")
+    head = [h.strip()[1:] for h in lines[0].split("\t")]
+    rows = []
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        row = {}
+        for h, cell in zip(head, line.split("\t")):
+            if cell:
+                row[h] = parse_nt_term(cell)
+        rows.append(row)
+    return ("select", rows)
+
+
+def parse_nt_term(s):
+    g = rdflib.Graph()
+    try:
+        g.parse(data="<urn:x:s> <urn:x:p> %s ." % s, format="nt")
+        return next(iter(g))[2]
+    except Exception:
+        if re.match(r"^[+-]?\d+$", s):
+            return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))
+        if re.match(r"^[+-]?\d*\.\d+$", s):
+            return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))
+        return Literal(s)
+
+
+def expected_of(path):
+    ext = path.rsplit(".", 1)[-1]
+    if ext == "srx":
+        return read_srx(path)
+    if ext == "srj":
+        return read_srj(path)
+    if ext == "tsv":
+        return read_tsv(path)
+    if ext in ("ttl", "rdf", "nt"):
+        return read_rs_graph(path, {"ttl": "turtle", "rdf": "xml", "nt": "nt"}[ext])
+    return None
+
+
+# ---- comparison ---------------------------------------------------------------
+
+def key(term, bmap):
+    if term is None:
+        return None
+    if isinstance(term, BNode):
+        return ("b", bmap.setdefault(str(term), len(bmap)))
+    if isinstance(term, Literal):  # RDF 1.1: a simple literal is an xsd:string
+        dt = str(term.datatype or "")
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            dt = ""
+        return ("l", str(term), dt, (term.language or "").lower())
+    return ("u", str(term))
+
+
+def rows_equal(got, want, ordered):
+    if len(got) != len(want):
+        return False
+    if not any(isinstance(v, BNode) for r in want for v in r.values()):
+        g = [tuple(sorted((k, key(v, {})) for k, v in r.items())) for r in got]
+        w = [tuple(sorted((k, key(v, {})) for k, v in r.items())) for r in want]
+        return g == w if ordered else collections.Counter(g) == collections.Counter(w)
+    # blank nodes: compare with blank nodes as wildcards of a consistent shape
+    g = sorted(tuple(sorted((k, key(v, {}) if not isinstance(v, BNode) else ("b",)) for k, v in r.items())) for r in got)
+    w = sorted(tuple(sorted((k, key(v, {}) if not isinstance(v, BNode) else ("b",)) for k, v in r.items())) for r in want)
+    return g == w
+
+
+def has_order_by(text):
+    return re.search(r"\bORDER\s+BY\b", text, re.I) is not None
+
+
+# ---- one test -----------------------------------------------------------------
+
+def to_nquads(path, graph, out):
+    fmt = "rdfxml" if path.endswith(".rdf") else "turtle"
+    p = subprocess.run(["rapper", "-q", "-i", fmt, "-o", "ntriples", path, file_iri(path)],
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError("rapper: " + p.stderr.strip()[:200])
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.endswith("."):
+            out.write(line[:-1].rstrip() + " <%s> .\n" % graph)
+
+
+def post(url, query, accept, timeout):
+    req = urllib.request.Request(url, data=query.encode("utf-8"), method="POST",
+                                 headers={"Content-Type": "application/sparql-query", "Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, "", e.read()
+
+
+def run_one(t, rootline, timeout):
+    work = tempfile.mkdtemp(prefix="rl-w3c-")
+    proc = None
+    try:
+        nq = os.path.join(work, "data.nq")
+        with open(nq, "w", encoding="utf-8") as out:
+            for d in t["data"]:
+                to_nquads(d, DEFAULT_GRAPH, out)
+            for d in t["graphs"]:
+                to_nquads(d, file_iri(d), out)
+        store = "lmdb:%s/store?default-graph=%s" % (work, DEFAULT_GRAPH)
+        if os.path.getsize(nq):
+            p = subprocess.run([rootline, "--store", store, "import", "--quiet", nq], capture_output=True, text=True)
+            if p.returncode:
+                return ("error", "import: " + p.stderr.strip()[:200])
+        portfile = os.path.join(work, "port")
+        proc = subprocess.Popen([rootline, "--store", store, "serve", "--listen", "127.0.0.1:0", "--port-file",
+                                 portfile, "--executors", "1", "--query-timeout", str(timeout), "--spool",
+                                 os.path.join(work, "spool")], stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(portfile) and os.path.getsize(portfile):
+                break
+            time.sleep(0.02)
+        port = open(portfile).read().strip()
+        url = "http://127.0.0.1:%s/sparql" % port
+        for _ in range(100):  # executors up
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%s/readyz" % port, timeout=2)
+                break
+            except Exception:
+                time.sleep(0.02)
+        qtext = open(t["query"], encoding="utf-8").read()
+        query = "BASE <%s>\n%s" % (file_iri(t["query"]), qtext)
+        want = expected_of(t["result"])
+        if want is None:
+            return ("skip", "result format")
+        accept = "application/n-triples" if want[0] == "graph" else "application/sparql-results+json"
+        status, ctype, body = post(url, query, accept, timeout + 5)
+        if status != 200:
+            return ("fail", "HTTP %d: %s" % (status, body.decode("utf-8", "replace").strip()[:200]))
+        if want[0] == "graph":
+            g = rdflib.Graph()
+            g.parse(data=body.decode("utf-8"), format="nt")
+            ok = rdflib.compare.isomorphic(g, want[1])
+            return ("pass", "") if ok else ("fail", "graph differs (%d vs %d triples)" % (len(g), len(want[1])))
+        d = json.loads(body.decode("utf-8"))
+        if want[0] == "ask":
+            got = d.get("boolean")
+            return ("pass", "") if got == want[1] else ("fail", "ASK %s, expected %s" % (got, want[1]))
+        if "results" not in d:
+            return ("fail", "expected bindings, got %s" % list(d.keys()))
+        got = [{k: term_from_json(v) for k, v in b.items()} for b in d["results"]["bindings"]]
+        ok = rows_equal(got, want[1], has_order_by(qtext))
+        if ok:
+            return ("pass", "")
+        if os.environ.get("RL_W3C_DIFF"):
+            return ("fail", "got %s expected %s" % ([{k: v.n3() for k, v in r.items()} for r in got][:3],
+                                                     [{k: v.n3() for k, v in r.items()} for r in want[1]][:3]))
+        return ("fail", "%d rows, expected %d" % (len(got), len(want[1])))
+    except Exception as e:  # a broken test setup is a failure, with the reason
+        return ("error", str(e)[:200])
+    finally:
+        if proc:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rootline", required=True)
+    ap.add_argument("--tests", required=True, help="the w3c-sparql-tests/sparql folder")
+    ap.add_argument("--suite", action="append")
+    ap.add_argument("--only")
+    ap.add_argument("--out")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=10)
+    ap.add_argument("--floor", help="JSON {suite: minimum pass rate}; fail below it")
+    a = ap.parse_args()
+    suites = a.suite or ["sparql11", "sparql10"]
+    todo = []
+    for s in suites:
+        base = os.path.join(a.tests, s)
+        for d in sorted(os.listdir(base)):
+            m = os.path.join(base, d, "manifest.ttl")
+            if d in SKIP_DIRS or not os.path.exists(m) or (a.only and d != a.only):
+                continue
+            for t in tests_of(m):
+                todo.append((s, d, t))
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+        futs = {ex.submit(run_one, t, a.rootline, a.timeout): (s, d, t) for s, d, t in todo}
+        for f in concurrent.futures.as_completed(futs):
+            s, d, t = futs[f]
+            st, why = f.result()
+            results.append((s, d, t["id"], st, why))
+    results.sort()
+    per = collections.OrderedDict()
+    for s, d, _, st, _ in results:
+        c = per.setdefault((s, d), collections.Counter())
+        c[st] += 1
+    print("%-10s %-22s %5s %5s %6s" % ("suite", "directory", "pass", "total", "rate"))
+    tot = collections.defaultdict(collections.Counter)
+    for (s, d), c in per.items():
+        n = sum(v for k, v in c.items() if k != "skip")
+        print("%-10s %-22s %5d %5d %5.0f%%" % (s, d, c["pass"], n, 100.0 * c["pass"] / n if n else 0))
+        tot[s]["pass"] += c["pass"]
+        tot[s]["n"] += n
+    rates = {}
+    for s, c in tot.items():
+        rates[s] = 100.0 * c["pass"] / c["n"] if c["n"] else 0
+        print("%-10s %-22s %5d %5d %5.1f%%" % (s, "ALL", c["pass"], c["n"], rates[s]))
+    if a.out:
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "results.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["suite", "dir", "test", "status", "detail"])
+            w.writerows(results)
+    if a.floor:
+        floor = json.load(open(a.floor))
+        low = {s: (rates.get(s, 0), v) for s, v in floor.items() if rates.get(s, 0) < v}
+        if low:
+            print("below the recorded floor:", low)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
