@@ -2,6 +2,7 @@
 #include "query.h"
 
 #include "negotiate.h"
+#include "sparql_guard.h"
 
 #include <rasqal.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, i
     if (service)
         s = rl_errorf(err, cap, RL_ERR_UNSUPPORTED,
                       "SERVICE is refused: rootline does not fetch remote endpoints");
+    else
+        s = rl_guard_check(q, err, cap);
 out:
     if (bu) raptor_free_uri(bu);
     rasqal_free_query(q);
@@ -65,13 +68,25 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
     int pinned = 0;
     if (!rows) rows = &dummy;
     *rows = 0;
-    int graph = 0, malformed = 0;
-    if ((s = query_check(st, text, base, &graph, err, cap)) != RL_OK) return s;
-    if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0)
+    int graph = 0, malformed = 0, rewritten = 0;
+    rl_buf safe;
+    rl_buf_init(&safe, (size_t)64 << 20);
+    if ((s = rl_guard_rewrite(text, &safe, &rewritten, err, cap)) != RL_OK) {
+        rl_buf_free(&safe);
+        return s;
+    }
+    text = safe.data ? (const char *)safe.data : "";
+    if ((s = query_check(st, text, base, &graph, err, cap)) != RL_OK) {
+        rl_buf_free(&safe);
+        return s;
+    }
+    if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0) {
+        rl_buf_free(&safe);
         return rl_errorf(err, cap, malformed ? RL_ERR_USAGE : RL_ERR_NOTFOUND,
                          "%s: this query gives %s; available: %s",
                          malformed ? "Accept header not understood" : "no acceptable format",
                          graph ? "a graph" : "bindings", rl_negotiate_offers(graph));
+    }
     if (base) bu = librdf_new_uri(w, (const unsigned char *)base);
     q = librdf_new_query(w, "sparql", NULL, (const unsigned char *)text, bu);
     if (!q) {
@@ -105,5 +120,6 @@ out:
     if (q) librdf_free_query(q);
     if (pinned) rl_store_snapshot_end(st);
     if (bu) librdf_free_uri(bu);
+    rl_buf_free(&safe);
     return s;
 }

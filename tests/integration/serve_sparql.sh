@@ -79,14 +79,24 @@ c=$(code -G "$U" --data-urlencode 'query=SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?
 check "timeout=1 shortens it (got $c)" test "$c" = 503
 contains "$WORK/body" "deadline of 1 s" "  ... to 1 s"
 
-# a query that crashes rasqal (short-form VALUES joined to a pattern, SPEC §9)
-CRASH='SELECT ?s WHERE { ?s ?p ?x . VALUES ?x { 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 } }'
+# a query that crashes rasqal: an additive chain of 4+ terms overflows the heap
+# in its parser (valgrind: invalid write in raptor_sequence_join from
+# sparql_parser_parse); found while writing this test, not guarded yet
+CRASH='SELECT ?s WHERE { ?s ?p ?o FILTER(1+1+1+1 > 0) }'
 c=$(code -G "$U" --data-urlencode "query=$CRASH")
 check "a query that crashes the engine costs one 500 (got $c)" test "$c" = 500
 contains "$WORK/body" "the service replaced it" "  ... saying the executor died (signal, or the sanitizer's exit) and was replaced"
 c=$(code -G "$U" --data-urlencode "query=$Q")
 check "  ... and the next query is served (got $c)" test "$c" = 200
 check "  ... the crash is counted" test "$(metric 'rootline_sparql_queries_total{outcome="crashed"}')" -ge 1
+
+# the guard: short-form VALUES (which crashes rasqal or keeps one value) is
+# rewritten; CONCAT with a function-call argument (heap garbage) is refused
+curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode 'query=PREFIX ex: <http://example.org/> SELECT ?d WHERE { ?d ex:v ?v . VALUES ?v { 1 2 3 } } ORDER BY ?d' >"$WORK/vals.csv"
+check "short-form VALUES joined to a pattern: all 3 values, no crash" test "$(tail -n +2 "$WORK/vals.csv" | wc -l)" = 3
+c=$(code -G "$U" --data-urlencode 'query=SELECT (CONCAT("a", LCASE("B")) AS ?c) WHERE {}')
+check "CONCAT with a function-call argument is refused with 400 (got $c)" test "$c" = 400
+contains "$WORK/body" "BIND the argument to a variable first" "  ... saying what to write instead"
 
 # a client that hangs up: its executor is killed (not left running to the deadline)
 before=$(metric 'rootline_sparql_queries_total{outcome="cancelled"}')
@@ -125,5 +135,5 @@ assert any(str(r[1]) == "急诊科" for r in rows), rows' "$U" "$Q"
 kill -TERM $SERVE; wait $SERVE; rc=$?
 check "serve stops on SIGTERM (exit $rc), executors with it" test "$rc" = 0
 sleep 0.2
-check "  ... no executor left running" sh -c "! pgrep -f 'lmdb:$WORK/store __executor' >/dev/null"
+check "  ... no executor left running" sh -c "! pgrep -f 'lmdb:$WORK/stor[e] __executor' >/dev/null"
 finish

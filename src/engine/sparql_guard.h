@@ -1,0 +1,36 @@
+/* sparql_guard.h: what a query may not bring to rasqal, and what rootline
+ * rewrites before rasqal sees it (SPEC §9, ../shared/redland-facts.md).
+ *
+ * The table (docs/modules/query-results.md repeats it with the evidence):
+ *
+ * | form                                  | rasqal 0.9.33 does             | rootline           |
+ * |---------------------------------------|--------------------------------|--------------------|
+ * | VALUES ?x { a b c }  (short form)     | keeps the first value, or a    | rewritten to       |
+ * |                                       | heap overflow / SIGSEGV when   | VALUES (?x) { (a)  |
+ * |                                       | joined to a pattern            | (b) (c) }          |
+ * | CONCAT(..., f(x), ...)  (a function   | use-after-free: heap garbage   | refused (400):     |
+ * |   call or expression as an argument)  | in the result                  | BIND it to a       |
+ * |                                       |                                | variable first     |
+ * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
+ *
+ * Pure functions on text and parsed queries; thread-safe.
+ */
+#ifndef RL_SPARQL_GUARD_H
+#define RL_SPARQL_GUARD_H
+
+#include "buf.h"
+
+#include <rasqal.h>
+
+/* Rewrites `in` into `out` (cleared first): every short-form VALUES block
+ * becomes the parenthesised form.  Strings, IRIs and comments are never
+ * touched.  *changed counts the blocks rewritten.  RL_ERR_INPUT when a
+ * VALUES block is not closed (err says where), RL_ERR_LIMIT past the
+ * buffer's ceiling. */
+rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
+
+/* Checks a parsed query for the forms that are refused.  RL_ERR_UNSUPPORTED
+ * with a message saying what to write instead. */
+rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap);
+
+#endif
