@@ -6,6 +6,7 @@
 #ifndef RL_CLI_H
 #define RL_CLI_H
 
+#include "buf.h"
 #include "status.h"
 #include "store.h"
 
@@ -21,6 +22,10 @@ void rl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * failure prints the error and returns the exit code (else 0). */
 int rl_cli_open_store(const char *uri, int read_only, rl_store **out);
 
+/* The text of a query/update: argv[optind_] or the contents of `file` ("-" =
+ * stdin), exactly one of them, into out (its ceiling applies).  Returns 0 or
+ * the exit code after printing why. */
+int rl_cli_read_text(const char *what, int argc, char **argv, int optind_, const char *file, rl_buf *out);
 /* Parses a non-negative integer option value; returns 0 on success. */
 int rl_cli_parse_u64(const char *s, unsigned long long *out);
 
@@ -32,6 +37,7 @@ int rl_cmd_query(int argc, char **argv);
 int rl_cmd_export(int argc, char **argv);
 int rl_cmd_stats(int argc, char **argv);
 int rl_cmd_serve(int argc, char **argv);
+int rl_cmd_update(int argc, char **argv);
 /* `rootline __executor --fd N`: a query executor of `serve` (executor.h). */
 int rl_cmd_executor(int argc, char **argv);
 

@@ -59,29 +59,16 @@ int rl_cmd_query(int argc, char **argv)
         default: query_usage(stderr); return RL_EXIT_USAGE;
         }
     }
-    if ((file != NULL) == (optind < argc) || optind + (file ? 0 : 1) < argc) {
-        rl_cli_error("query: give the query text or -f FILE (exactly one)");
-        query_usage(stderr);
-        return RL_EXIT_USAGE;
-    }
     rl_buf text;
     rl_buf_init(&text, QUERY_TEXT_MAX);
-    if (file) {
-        FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-        rl_status s = f ? rl_buf_read_file(&text, f) : RL_ERR_IO;
-        if (f && f != stdin) fclose(f);
-        if (s != RL_OK) {
-            rl_cli_error("%s: %s", file,
-                         s == RL_ERR_LIMIT ? "query text over 1 MiB" : "cannot read the query");
-            rl_buf_free(&text);
-            return RL_EXIT_INPUT;
-        }
-    } else if (rl_buf_puts(&text, argv[optind]) != RL_OK) {
-        rl_cli_error("query text over 1 MiB");
-        return RL_EXIT_INPUT;
+    int rc = rl_cli_read_text("query", argc, argv, optind, file, &text);
+    if (rc) {
+        if (rc == RL_EXIT_USAGE) query_usage(stderr);
+        rl_buf_free(&text);
+        return rc;
     }
     rl_store *st = NULL;
-    int rc = rl_cli_open_store(store, 1, &st);
+    rc = rl_cli_open_store(store, 1, &st);
     if (!rc) {
         char err[1024];
         rl_status s = rl_query_run(st, (const char *)text.data, fmt, stdout, &o, NULL, err,

@@ -22,6 +22,7 @@ typedef struct command {
 static const command commands[] = {
     {"import", rl_cmd_import, "import RDF files, each as one batch (named graph + provenance)"},
     {"query", rl_cmd_query, "run a SPARQL query and print the results"},
+    {"update", rl_cmd_update, "apply a SPARQL Update (one transaction)"},
     {"export", rl_cmd_export, "write the store, or one graph, as N-Quads"},
     {"stats", rl_cmd_stats, "count triples and graphs, report the store size"},
     {"serve", rl_cmd_serve, "run the HTTP service (/healthz, /readyz, /metrics) and the packs' services"},
@@ -80,6 +81,27 @@ int rl_cli_open_store(const char *uri, int read_only, rl_store **out)
     if (st == RL_OK) return 0;
     rl_cli_error("%s", err);
     return st == RL_ERR_USAGE ? RL_EXIT_USAGE : RL_EXIT_STORE;
+}
+
+int rl_cli_read_text(const char *what, int argc, char **argv, int optind_, const char *file, rl_buf *out)
+{
+    if ((file != NULL) == (optind_ < argc) || optind_ + (file ? 0 : 1) < argc) {
+        rl_cli_error("%s: give the text or -f FILE (exactly one)", what);
+        return RL_EXIT_USAGE;
+    }
+    if (file) {
+        FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+        rl_status s = f ? rl_buf_read_file(out, f) : RL_ERR_IO;
+        if (f && f != stdin) fclose(f);
+        if (s != RL_OK) {
+            rl_cli_error("%s: %s", file, s == RL_ERR_LIMIT ? "text over the limit" : "cannot read it");
+            return RL_EXIT_INPUT;
+        }
+    } else if (rl_buf_puts(out, argv[optind_]) != RL_OK) {
+        rl_cli_error("%s text over the limit", what);
+        return RL_EXIT_INPUT;
+    }
+    return 0;
 }
 
 int rl_cli_parse_u64(const char *s, unsigned long long *out)

@@ -128,6 +128,33 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
     return st;
 }
 
+rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap)
+{
+    rl_status st = RL_OK;
+    const char *p = in;
+    *changed = 0;
+    rl_buf_clear(out);
+    while (*p && st == RL_OK) {
+        size_t n = opaque_len(p);
+        if (n) {
+            st = rl_buf_append(out, p, n);
+            p += n;
+            continue;
+        }
+        int boundary = p == in || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == ':' || p[-1] == '?' || p[-1] == '$');
+        if (boundary && word_at(p, "DROP")) {
+            st = rl_buf_puts(out, "CLEAR");
+            p += 4;
+            (*changed)++;
+            continue;
+        }
+        st = rl_buf_append(out, p, 1);
+        p++;
+    }
+    if (st == RL_ERR_LIMIT) snprintf(err, cap, "update text too long after rewriting");
+    return st;
+}
+
 /* ---- refusals on the parsed query ---- */
 
 typedef struct scan {

@@ -12,6 +12,7 @@
  * |   call or expression as an argument)  | in the result                  | BIND it to a       |
  * |                                       |                                | variable first     |
  * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
+ * | DROP ALL / DROP NAMED (update)        | no operation at all (silently) | DROP -> CLEAR      |
  *
  * Pure functions on text and parsed queries; thread-safe.
  */
@@ -28,6 +29,11 @@
  * VALUES block is not closed (err says where), RL_ERR_LIMIT past the
  * buffer's ceiling. */
 rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
+
+/* For SPARQL Update: DROP becomes CLEAR (rasqal 0.9.33 parses DROP ALL and
+ * DROP NAMED into no operation at all; in rootline's store a graph exists
+ * only while it holds triples, so both mean the same). */
+rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
 
 /* Checks a parsed query for the forms that are refused.  RL_ERR_UNSUPPORTED
  * with a message saying what to write instead. */

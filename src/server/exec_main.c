@@ -3,6 +3,7 @@
 
 #include "query.h"
 #include "store.h"
+#include "update.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -129,7 +130,17 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n)
     const char *accept = json_string_value(json_object_get(j, "accept"));
     const char *base = json_string_value(json_object_get(j, "base"));
     json_int_t max_rows = json_integer_value(json_object_get(j, "max_rows"));
+    const char *update = json_string_value(json_object_get(j, "check_update"));
     int r = 0;
+    if (update) { /* parse-check an update here, where a parser crash costs nothing */
+        char err[2048] = "";
+        rl_update_options uo = {base, NULL, 0, 1};
+        rl_update_result ur;
+        rl_status s = rl_update_run(st, update, &uo, &ur, err, sizeof err);
+        r = send_header(fd, s == RL_OK ? 200 : status_of(s), NULL, s == RL_OK ? NULL : err);
+        json_decref(j);
+        return r;
+    }
     if (!query) {
         r = send_header(fd, 400, NULL, "executor: malformed request");
         json_decref(j);

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include "metrics.h"
+#include "writes.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -28,9 +29,10 @@ typedef struct service {
 } service;
 
 /* request counters: per route, per status code */
-enum { R_SPARQL, R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER, NROUTES };
-static const char *const route_names[NROUTES] = {"/sparql", "/healthz", "/readyz", "/metrics", "other"};
-static const unsigned codes[] = {200, 400, 404, 405, 406, 413, 415, 422, 500, 503};
+enum { R_SPARQL, R_UPDATE, R_STORE, R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER, NROUTES };
+static const char *const route_names[NROUTES] = {"/sparql", "/update", "/store", "/healthz",
+                                                 "/readyz", "/metrics", "other"};
+static const unsigned codes[] = {200, 201, 204, 400, 403, 404, 405, 406, 413, 415, 422, 500, 501, 503};
 #define NCODES (sizeof codes / sizeof *codes)
 
 struct rl_server {
@@ -42,6 +44,8 @@ struct rl_server {
     size_t nsvc;
     struct MHD_Daemon *mhd;
     rl_sparql *sparql;
+    pthread_mutex_t store_mu; /* one writer: services' steps, /update, /store */
+    rl_writes writes;
     unsigned port;
     pthread_t sched;
     int sched_started;
@@ -96,6 +100,7 @@ rl_status rl_server_new(const rl_server_options *opt, rl_store *st,
     s->store = st;
     s->formats = formats;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->store_mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->started = now_s();
     *out = s;
@@ -151,7 +156,9 @@ static void *scheduler_main(void *arg)
         for (size_t i = 0; i < s->nsvc; i++) {
             service *v = &s->svc[i];
             if (now >= v->due) {
+                pthread_mutex_lock(&s->store_mu);
                 double wait = v->svc->step(v->state, now);
+                pthread_mutex_unlock(&s->store_mu);
                 now = now_s();
                 v->due = now + (wait > 0.01 ? wait : 0.01);
             }
@@ -287,6 +294,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (code) count(s, R_SPARQL, code);
         return r;
     }
+    if (!strcmp(url, "/update") || !strcmp(url, "/store")) {
+        unsigned code = 0;
+        int upd = !strcmp(url, "/update");
+        enum MHD_Result r = upd ? rl_writes_update(&s->writes, conn, method, data, data_size, con_cls, &code)
+                                : rl_writes_store(&s->writes, conn, method, data, data_size, con_cls, &code);
+        if (code) count(s, upd ? R_UPDATE : R_STORE, code);
+        return r;
+    }
     int route = !strcmp(url, "/healthz")   ? R_HEALTHZ
                 : !strcmp(url, "/readyz")  ? R_READYZ
                 : !strcmp(url, "/metrics") ? R_METRICS
@@ -311,7 +326,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     rl_server *s = cls;
     (void)conn;
-    if (s->sparql && con_cls && *con_cls) rl_sparql_completed(s->sparql, con_cls, why);
+    if (!con_cls || !*con_cls) return;
+    if (rl_writes_owns(*con_cls)) rl_writes_completed(con_cls);
+    else if (s->sparql) rl_sparql_completed(s->sparql, con_cls, why);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -382,6 +399,9 @@ rl_status rl_server_start(rl_server *s, char *err, size_t cap)
             return st;
         }
     }
+    s->writes = (rl_writes){s->store, &s->store_mu, s->sparql,
+                            s->opt.sparql && s->opt.sparql->max_body ? s->opt.sparql->max_body : (uint64_t)64 << 20,
+                            NULL};
     /* a thread per connection: a query waits for its executor on its own thread */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -424,6 +444,7 @@ void rl_server_free(rl_server *s)
     rl_sparql_free(s->sparql);
     for (size_t i = 0; i < s->nsvc; i++) s->svc[i].svc->close(s->svc[i].state);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->store_mu);
     pthread_cond_destroy(&s->cv);
     free(s);
 }

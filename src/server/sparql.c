@@ -28,6 +28,7 @@ struct rl_sparql {
 };
 
 typedef struct req {
+    int tag;          /* SPARQL_TAG: tells the completion callback whose state this is */
     rl_buf body;
     int too_big;
     rl_exec *ex;      /* held while the executor answers */
@@ -251,6 +252,7 @@ static req *alloc_req(rl_sparql *s)
     req *q = calloc(1, sizeof *q + sizeof s);
     if (!q) return NULL;
     *(rl_sparql **)((char *)q + sizeof *q) = s;
+    q->tag = 0x53505152;
     rl_buf_init(&q->body, (size_t)s->o.max_body);
     return q;
 }
@@ -407,6 +409,50 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
     free(query);
     free(timeout);
     return r;
+}
+
+rl_status rl_sparql_check_update(rl_sparql *s, const char *text, int *status, char *err, size_t cap)
+{
+    *status = 500;
+    rl_exec *ex = rl_exec_acquire(s->pool, s->o.queue_wait_ms);
+    if (!ex) {
+        *status = 503;
+        snprintf(err, cap, "all %u executors stayed busy for %d ms; try again", s->o.executors, s->o.queue_wait_ms);
+        return RL_ERR_LIMIT;
+    }
+    json_t *j = json_pack("{s:s}", "check_update", text);
+    char *msg = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    int fd = rl_exec_fd(ex);
+    uint32_t n = 0;
+    char *hdr = NULL;
+    double deadline = mono() + s->o.timeout;
+    int ok = msg && !rl_exec_write_frame(fd, msg, (uint32_t)strlen(msg)) && wait_exec(fd, deadline, NULL) == 0 &&
+             !rl_exec_read_u32(fd, &n) && n < (1u << 20) && (hdr = malloc((size_t)n + 1)) &&
+             !rl_exec_read_full(fd, hdr, n);
+    free(msg);
+    if (!ok) {
+        char why[200];
+        free(hdr);
+        if (mono() >= deadline) {
+            rl_exec_kill(s->pool, ex);
+            snprintf(why, sizeof why, "did not answer within %.0f s", s->o.timeout);
+        } else {
+            rl_exec_reap(s->pool, ex, why, sizeof why);
+        }
+        rl_exec_release(s->pool, ex, 0);
+        snprintf(err, cap, "checking the update crashed the SPARQL parser (executor %s); nothing was changed", why);
+        atomic_fetch_add(&s->outcomes[O_CRASH], 1);
+        return RL_ERR_INPUT;
+    }
+    hdr[n] = 0;
+    json_t *h = json_loads(hdr, 0, NULL);
+    free(hdr);
+    *status = (int)json_integer_value(json_object_get(h, "status"));
+    if (*status != 200) snprintf(err, cap, "%s", json_string_value(json_object_get(h, "error")));
+    json_decref(h);
+    rl_exec_release(s->pool, ex, 1);
+    return *status == 200 ? RL_OK : RL_ERR_INPUT;
 }
 
 void rl_sparql_completed(rl_sparql *s, void **con_cls, enum MHD_RequestTerminationCode why)

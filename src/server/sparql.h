@@ -53,6 +53,11 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *conn, con
  * kills the executor if the client left while it was still answering. */
 void rl_sparql_completed(rl_sparql *s, void **con_cls, enum MHD_RequestTerminationCode why);
 
+/* Parses and checks a SPARQL Update in an executor (a parser crash costs an
+ * executor, not the service).  RL_OK with *status 200, or an error with the
+ * HTTP status to answer (400, 500, 503) and err. */
+rl_status rl_sparql_check_update(rl_sparql *s, const char *text, int *status, char *err, size_t cap);
+
 /* Prometheus figures: requests by outcome, executors up/busy/restarted. */
 rl_status rl_sparql_metrics(rl_sparql *s, rl_buf *out);
 /* 1 when every executor is up; else 0 with a reason. */
