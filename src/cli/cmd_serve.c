@@ -214,10 +214,11 @@ out:
 
 int rl_cmd_executor(int argc, char **argv)
 {
-    if (argc != 3 || strcmp(argv[1], "--fd")) {
+    int writer = argc == 4 && !strcmp(argv[3], "--writer");
+    if ((argc != 3 && !writer) || strcmp(argv[1], "--fd")) {
         rl_cli_error("__executor is started by `rootline serve`");
         return RL_EXIT_USAGE;
     }
     signal(SIGPIPE, SIG_IGN);
-    return rl_executor_main(rl_store_resolve_uri(rl_cli_global_store), atoi(argv[2]));
+    return rl_executor_main(rl_store_resolve_uri(rl_cli_global_store), atoi(argv[2]), writer);
 }

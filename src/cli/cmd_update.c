@@ -1,9 +1,11 @@
 /* cmd_update.c: `rootline update`. */
 #include "cli.h"
+#include "query.h"
 #include "update.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define UPDATE_TEXT_MAX ((size_t)64 << 20)
 
@@ -12,12 +14,32 @@ static void update_usage(FILE *out)
     fprintf(out,
             "usage: rootline update [OPTIONS] (UPDATE | -f FILE.ru | -f -)\n\n"
             "Applies a SPARQL 1.1 Update in one transaction: INSERT DATA, DELETE DATA,\n"
-            "CLEAR, DROP, CREATE, ADD, MOVE, COPY (DELETE/INSERT ... WHERE: not yet).\n"
+            "CLEAR, DROP, CREATE, ADD, MOVE, COPY, DELETE/INSERT ... WHERE, DELETE WHERE.\n"
             "Writes to the default graph go to <" RL_DEFAULT_GRAPH ">.\n\n"
             "  --store URI       store (default $ROOTLINE_STORE or lmdb:./var/store)\n"
             "  -f, --file FILE   read the update from FILE ('-' = standard input)\n"
             "  --base IRI        base IRI for relative IRIs\n\n"
             "exit: 0 done, 1 usage, 2 bad update (nothing changed), 3 store error\n");
+}
+
+/* The WHERE of an update, run in this process (the CLI has no executors). */
+static rl_status solve_here(void *ctx, const char *select, json_t **out, char *err, size_t cap)
+{
+    rl_store *st = ctx;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return RL_ERR_NOMEM;
+    rl_query_options qo = {NULL, {0}, 0, NULL, NULL};
+    rl_status s = rl_query_run(st, select, RL_FMT_JSON, f, &qo, NULL, err, cap);
+    fclose(f);
+    if (s == RL_OK) {
+        json_error_t je;
+        *out = json_loadb(buf, len, 0, &je);
+        if (!*out) s = rl_errorf(err, cap, RL_ERR_INTERNAL, "results of the WHERE: %s", je.text);
+    }
+    free(buf);
+    return s;
 }
 
 int rl_cmd_update(int argc, char **argv)
@@ -28,7 +50,7 @@ int rl_cmd_update(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *store = NULL, *file = NULL;
-    rl_update_options o = {NULL, NULL, 0, 0};
+    rl_update_options o = {NULL, NULL, 0, 0, solve_here, NULL};
     int c;
     while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
         if (c == 's') store = optarg;
@@ -47,6 +69,7 @@ int rl_cmd_update(int argc, char **argv)
     int rc = rl_cli_read_text("update", argc, argv, optind, file, &text);
     rl_store *st = NULL;
     if (!rc) rc = rl_cli_open_store(store, 0, &st);
+    o.solve_ctx = st;
     if (!rc) {
         char err[1024];
         rl_update_result r;

@@ -128,6 +128,83 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
     return st;
 }
 
+/* The end of the balanced { ... } block starting at p ('{'), or NULL. */
+static const char *block_end(const char *p)
+{
+    int depth = 0;
+    for (; *p; p++) {
+        size_t n = opaque_len(p);
+        if (n) {
+            p += n - 1;
+            continue;
+        }
+        if (*p == '{') depth++;
+        else if (*p == '}' && --depth == 0) return p + 1;
+    }
+    return NULL;
+}
+
+static const char *skip_ws(const char *p)
+{
+    for (;;) {
+        while (isspace((unsigned char)*p)) p++;
+        if (*p != '#') return p;
+        p += opaque_len(p);
+    }
+}
+
+/* "[WITH <g>] DELETE {D} INSERT {I} [USING ...] WHERE {W}" at p: writes
+ * "[WITH <g>] DELETE {D} WHERE {W} ; [WITH <g>] INSERT {I} WHERE {W}" and
+ * returns the end of the operation, or NULL when p is not that form.  Both
+ * halves are solved against the store as it was before the request
+ * (update.c), which is the combined form's meaning. */
+static const char *split_delete_insert(const char *in, const char *p, rl_buf *out, rl_status *st)
+{
+    const char *with = NULL, *with_end = NULL, *q = p;
+    if (word_at(q, "WITH")) {
+        with = q;
+        q = skip_ws(q + 4);
+        size_t n = opaque_len(q); /* <iri> */
+        if (!n) {
+            while (*q && !isspace((unsigned char)*q)) q++; /* prefixed name */
+        } else
+            q += n;
+        with_end = q;
+        q = skip_ws(q);
+    }
+    if (!word_at(q, "DELETE")) return NULL;
+    const char *d = skip_ws(q + 6);
+    if (*d != '{') return NULL;
+    const char *d_end = block_end(d);
+    if (!d_end) return NULL;
+    const char *i = skip_ws(d_end);
+    if (!word_at(i, "INSERT")) return NULL;
+    const char *ib = skip_ws(i + 6);
+    if (*ib != '{') return NULL;
+    const char *i_end = block_end(ib);
+    if (!i_end) return NULL;
+    const char *w = skip_ws(i_end);
+    if (!word_at(w, "WHERE")) return NULL;
+    const char *wb = skip_ws(w + 5);
+    if (*wb != '{') return NULL;
+    const char *w_end = block_end(wb);
+    if (!w_end) return NULL;
+    (void)in;
+    size_t wl = with ? (size_t)(with_end - with) : 0;
+    if (with) *st = rl_buf_append(out, with, wl), *st = *st == RL_OK ? rl_buf_puts(out, " ") : *st;
+    if (*st == RL_OK) *st = rl_buf_puts(out, "DELETE ");
+    if (*st == RL_OK) *st = rl_buf_append(out, d, (size_t)(d_end - d));
+    if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE ");
+    if (*st == RL_OK) *st = rl_buf_append(out, wb, (size_t)(w_end - wb));
+    if (*st == RL_OK) *st = rl_buf_puts(out, " ;\n");
+    if (with && *st == RL_OK) *st = rl_buf_append(out, with, wl), *st = *st == RL_OK ? rl_buf_puts(out, " ") : *st;
+    if (*st == RL_OK) *st = rl_buf_puts(out, "INSERT ");
+    if (*st == RL_OK) *st = rl_buf_append(out, ib, (size_t)(i_end - ib));
+    if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE ");
+    if (*st == RL_OK) *st = rl_buf_append(out, wb, (size_t)(w_end - wb));
+    return w_end;
+}
+
 rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap)
 {
     rl_status st = RL_OK;
@@ -142,6 +219,14 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
             continue;
         }
         int boundary = p == in || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == ':' || p[-1] == '?' || p[-1] == '$');
+        if (boundary && (word_at(p, "WITH") || word_at(p, "DELETE"))) {
+            const char *end = split_delete_insert(in, p, out, &st);
+            if (end) {
+                p = end;
+                (*changed)++;
+                continue;
+            }
+        }
         if (boundary && word_at(p, "DROP")) {
             st = rl_buf_puts(out, "CLEAR");
             p += 4;

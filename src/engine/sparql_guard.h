@@ -13,6 +13,7 @@
  * |                                       |                                | variable first     |
  * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
  * | DROP ALL / DROP NAMED (update)        | no operation at all (silently) | DROP -> CLEAR      |
+ * | DELETE {..} INSERT {..} WHERE {..}    | syntax error                   | split in two ops   |
  *
  * Pure functions on text and parsed queries; thread-safe.
  */
@@ -32,7 +33,10 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
 
 /* For SPARQL Update: DROP becomes CLEAR (rasqal 0.9.33 parses DROP ALL and
  * DROP NAMED into no operation at all; in rootline's store a graph exists
- * only while it holds triples, so both mean the same). */
+ * only while it holds triples, so both mean the same), and the combined
+ * "[WITH g] DELETE {D} INSERT {I} WHERE {W}", which rasqal cannot parse,
+ * becomes "DELETE {D} WHERE {W} ; INSERT {I} WHERE {W}" (each with the WITH;
+ * both solved against the store before the request). */
 rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
 
 /* Checks a parsed query for the forms that are refused.  RL_ERR_UNSUPPORTED

@@ -4,13 +4,21 @@
 #include "sparql_guard.h"
 #include "vocab.h"
 
+#include <ctype.h>
 #include <rasqal.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+typedef struct solved {
+    json_t *rows;   /* SPARQL JSON bindings array (owned) */
+} solved;
+
 typedef struct upd {
+    const char *text; /* the (rewritten) update text */
+    solved *sol;      /* per operation, for WHERE forms */
     rl_store *st;
     librdf_world *w;
     librdf_model *m;
@@ -203,14 +211,208 @@ out:
     return st;
 }
 
+/* ---- WHERE forms -------------------------------------------------------- */
+
+/* Length of a string, IRI or comment at p (0 if none): as sparql_guard.c. */
+static size_t skip_opaque(const char *p)
+{
+    const char *s = p;
+    if (*p == '#') {
+        while (*p && *p != '\n') p++;
+        return (size_t)(p - s);
+    }
+    if (*p == '<') {
+        const char *q = p + 1;
+        while (*q && *q != '>' && *q != ' ' && *q != '\n' && *q != '"' && *q != '{' && *q != '}') q++;
+        return *q == '>' ? (size_t)(q - p + 1) : 0;
+    }
+    if (*p == '"' || *p == '\'') {
+        char c = *p;
+        int lq = p[1] == c && p[2] == c;
+        p += lq ? 3 : 1;
+        while (*p) {
+            if (*p == '\\' && p[1]) {
+                p += 2;
+                continue;
+            }
+            if (*p == c && (!lq || (p[1] == c && p[2] == c))) return (size_t)(p + (lq ? 3 : 1) - s);
+            p++;
+        }
+        return (size_t)(p - s);
+    }
+    return 0;
+}
+
+static int kw(const char *p, const char *start, const char *w)
+{
+    size_t n = strlen(w);
+    int before = p == start || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == ':' || p[-1] == '?' || p[-1] == '$');
+    return before && !strncasecmp(p, w, n) && !isalnum((unsigned char)p[n]) && p[n] != '_' && p[n] != ':';
+}
+
+/* The prologue (every PREFIX and BASE declaration, in order) into out. */
+static rl_status prologue(const char *t, rl_buf *out)
+{
+    rl_status st = RL_OK;
+    for (const char *p = t; *p && st == RL_OK;) {
+        size_t n = skip_opaque(p);
+        if (n) {
+            p += n;
+            continue;
+        }
+        if (kw(p, t, "PREFIX") || kw(p, t, "BASE")) {
+            const char *e = p;
+            while (*e && *e != '<') e++; /* to the IRI */
+            size_t iri = *e ? skip_opaque(e) : 0;
+            if (!iri) break;
+            st = rl_buf_append(out, p, (size_t)(e + iri - p));
+            if (st == RL_OK) st = rl_buf_puts(out, "\n");
+            p = e + iri;
+            continue;
+        }
+        p++;
+    }
+    return st;
+}
+
+/* The WHERE block { ... } of the n-th operation (operations are split at
+ * top-level ';'); start and length into *b, *len.  0 or -1. */
+static int where_block(const char *t, int n, const char **b, size_t *len)
+{
+    int op = 0, depth = 0;
+    const char *after_where = NULL;
+    for (const char *p = t; *p; p++) {
+        size_t k = skip_opaque(p);
+        if (k) {
+            p += k - 1;
+            continue;
+        }
+        if (*p == '{') {
+            if (depth == 0 && after_where && op == n) *b = p;
+            depth++;
+        } else if (*p == '}') {
+            if (--depth == 0 && after_where && op == n && *b) {
+                *len = (size_t)(p + 1 - *b);
+                return 0;
+            }
+        } else if (*p == ';' && depth == 0) {
+            op++;
+            after_where = NULL;
+        } else if (depth == 0 && op == n && kw(p, t, "WHERE")) {
+            after_where = p;
+            *b = NULL;
+        }
+    }
+    return -1;
+}
+
+/* Runs the WHERE of operation i through the solver; rows stay for apply. */
+static rl_status solve_where(upd *u, int i, rasqal_update_operation *op)
+{
+    const char *b = NULL;
+    size_t len = 0;
+    if (!u->o || !u->o->solve)
+        return fail(u, RL_ERR_UNSUPPORTED, "%s", "DELETE/INSERT ... WHERE needs the query engine (not available here)");
+    if (where_block(u->text, i, &b, &len))
+        return fail(u, RL_ERR_INPUT, "%s", "could not find the WHERE block of an update operation");
+    rl_buf q;
+    rl_buf_init(&q, (size_t)64 << 20);
+    rl_status st = prologue(u->text, &q);
+    if (st == RL_OK) st = rl_buf_puts(&q, "SELECT * WHERE { ");
+    if (st == RL_OK && op->graph_uri) /* WITH <g>: the WHERE reads g */
+        st = rl_buf_printf(&q, "GRAPH <%s> ", (const char *)raptor_uri_as_string(op->graph_uri));
+    if (st == RL_OK) st = rl_buf_append(&q, b, len);
+    if (st == RL_OK) st = rl_buf_puts(&q, " }");
+    json_t *res = NULL;
+    if (st == RL_OK) st = u->o->solve(u->o->solve_ctx, (const char *)q.data, &res, u->err, u->cap);
+    rl_buf_free(&q);
+    if (st != RL_OK) return st;
+    json_t *rows = json_object_get(json_object_get(res, "results"), "bindings");
+    if (!json_is_array(rows)) {
+        json_decref(res);
+        return fail(u, RL_ERR_INTERNAL, "%s", "the WHERE gave no bindings");
+    }
+    u->sol[i].rows = json_incref(rows);
+    json_decref(res);
+    return RL_OK;
+}
+
+/* A template term under a solution: variables from the row, blank nodes new
+ * per solution (label + row number), the rest as written.  NULL when a
+ * variable is unbound. */
+static librdf_node *inst_node(upd *u, rasqal_literal *l, json_t *row, size_t rowno)
+{
+    if (!l) return NULL;
+    if (l->type == RASQAL_LITERAL_VARIABLE) {
+        json_t *v = json_object_get(row, (const char *)l->value.variable->name);
+        const char *type = json_string_value(json_object_get(v, "type"));
+        const char *val = json_string_value(json_object_get(v, "value"));
+        if (!type || !val) return NULL;
+        if (!strcmp(type, "uri")) return librdf_new_node_from_uri_string(u->w, (const unsigned char *)val);
+        if (!strcmp(type, "bnode")) return librdf_new_node_from_blank_identifier(u->w, (const unsigned char *)val);
+        const char *dt = json_string_value(json_object_get(v, "datatype"));
+        const char *lang = json_string_value(json_object_get(v, "xml:lang"));
+        librdf_uri *du = dt ? librdf_new_uri(u->w, (const unsigned char *)dt) : NULL;
+        librdf_node *n = librdf_new_node_from_typed_literal(u->w, (const unsigned char *)val, lang, du);
+        if (du) librdf_free_uri(du);
+        return n;
+    }
+    if (l->type == RASQAL_LITERAL_BLANK) {
+        char label[600];
+        snprintf(label, sizeof label, "%sr%zu_%.400s", u->bprefix, rowno, (const char *)l->string);
+        return librdf_new_node_from_blank_identifier(u->w, (const unsigned char *)label);
+    }
+    return node_of(u, l);
+}
+
+static rl_status apply_templates(upd *u, rasqal_update_operation *op, json_t *rows, raptor_sequence *tpl, int insert)
+{
+    size_t nrows = json_array_size(rows);
+    for (size_t r = 0; r < nrows; r++) {
+        json_t *row = json_array_get(rows, r);
+        for (int i = 0; tpl && i < raptor_sequence_size(tpl); i++) {
+            rasqal_triple *t = raptor_sequence_get_at(tpl, i);
+            librdf_node *s = inst_node(u, t->subject, row, r), *p = inst_node(u, t->predicate, row, r),
+                        *o = inst_node(u, t->object, row, r);
+            librdf_node *g = t->origin ? inst_node(u, t->origin, row, r) : graph_node(u, op->graph_uri);
+            rl_status st = RL_OK;
+            int skip = !s || !p || !o || !g; /* an unbound variable: no triple */
+            if (!skip && u->res->inserted + u->res->deleted >= u->max)
+                st = fail(u, RL_ERR_LIMIT, "%s", "more triples than the per-request limit");
+            librdf_statement *stmt = !skip && st == RL_OK ? librdf_new_statement_from_nodes(u->w, s, p, o) : NULL;
+            if (stmt) s = p = o = NULL;
+            if (stmt) {
+                if (insert) {
+                    if (librdf_model_context_add_statement(u->m, g, stmt))
+                        st = fail(u, RL_ERR_STORE, "store write failed: %s", rl_store_log_last(u->st));
+                    else
+                        u->res->inserted++;
+                } else if (librdf_model_contains_context(u->m, g) &&
+                           !librdf_model_context_remove_statement(u->m, g, stmt)) {
+                    u->res->deleted++;
+                }
+                librdf_free_statement(stmt);
+            }
+            if (s) librdf_free_node(s);
+            if (p) librdf_free_node(p);
+            if (o) librdf_free_node(o);
+            if (g) librdf_free_node(g);
+            if (st != RL_OK) return st;
+        }
+    }
+    return RL_OK;
+}
+
 static rl_status apply(upd *u, rasqal_update_operation *op)
 {
     switch (op->type) {
     case RASQAL_UPDATE_TYPE_UPDATE:
-        if (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where)
-            return fail(u, RL_ERR_UNSUPPORTED, "%s",
-                        "DELETE/INSERT ... WHERE and DELETE WHERE are not supported yet (INSERT DATA, "
-                        "DELETE DATA, CLEAR, DROP, CREATE, ADD, MOVE, COPY are)");
+        if (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where) {
+            json_t *rows = u->sol[u->res->operations].rows;
+            raptor_sequence *del = op->delete_templates;
+            rl_status st = apply_templates(u, op, rows, del, 0);
+            return st == RL_OK ? apply_templates(u, op, rows, op->insert_templates, 1) : st;
+        }
         {
             rl_status st = data_triples(u, op->delete_templates, 0);
             return st == RL_OK ? data_triples(u, op->insert_templates, 1) : st;
@@ -238,7 +440,7 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
                         rl_update_result *res, char *err, size_t cap)
 {
     static unsigned long counter;
-    upd u = {st, rl_store_world(st), rl_store_model(st), opt, res, "", 0, err, cap};
+    upd u = {NULL, NULL, st, rl_store_world(st), rl_store_model(st), opt, res, "", 0, err, cap};
     memset(res, 0, sizeof *res);
     u.max = opt && opt->max_triples ? opt->max_triples : 10000000ull;
     snprintf(u.bprefix, sizeof u.bprefix, "upd%lx%lx_", (unsigned long)time(NULL), ++counter);
@@ -275,6 +477,18 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
         goto out;
     }
     if (opt && opt->check_only) goto out;
+    /* every WHERE is solved before anything changes */
+    u.text = text;
+    if (!(u.sol = calloc((size_t)n, sizeof *u.sol))) {
+        s = RL_ERR_NOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n && s == RL_OK; i++) {
+        rasqal_update_operation *op = rasqal_query_get_update_operation(q, i);
+        if (op->type == RASQAL_UPDATE_TYPE_UPDATE && (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where))
+            s = solve_where(&u, i, op);
+    }
+    if (s != RL_OK) goto out;
     if ((s = rl_store_begin(st)) != RL_OK) {
         s = rl_errorf(err, cap, s, "cannot begin a transaction: %s", rl_store_log_last(st));
         goto out;
@@ -293,6 +507,8 @@ out:
     if (in_txn) rl_store_rollback(st);
     if (s != RL_OK) memset(res, 0, sizeof *res);
     if (bu) raptor_free_uri(bu);
+    for (int i = 0; u.sol && rasqal_query_get_update_operation(q, i); i++) json_decref(u.sol[i].rows);
+    free(u.sol);
     rasqal_free_query(q);
     rl_buf_free(&fixed);
     return s;

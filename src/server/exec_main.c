@@ -117,12 +117,32 @@ static int status_of(rl_status st)
     case RL_ERR_UNSUPPORTED:
     case RL_ERR_USAGE: return 400;
     case RL_ERR_NOTFOUND: return 406;
+    case RL_ERR_EXISTS: return 400;
     case RL_ERR_LIMIT: return 422;
     default: return 500;
     }
 }
 
-static int serve_one(rl_store *st, int fd, const char *req, size_t n)
+/* The WHERE of an update, run in this (writer) process. */
+static rl_status solve_here(void *ctx, const char *select, json_t **out, char *err, size_t cap)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return RL_ERR_NOMEM;
+    rl_query_options qo = {NULL, {0}, 0, NULL, NULL};
+    rl_status s = rl_query_run(ctx, select, RL_FMT_JSON, f, &qo, NULL, err, cap);
+    fclose(f);
+    if (s == RL_OK) {
+        json_error_t je;
+        if (!(*out = json_loadb(buf, len, 0, &je)))
+            s = rl_errorf(err, cap, RL_ERR_INTERNAL, "results of the WHERE: %s", je.text);
+    }
+    free(buf);
+    return s;
+}
+
+static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer)
 {
     json_error_t je;
     json_t *j = json_loadb(req, n, 0, &je);
@@ -130,14 +150,25 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n)
     const char *accept = json_string_value(json_object_get(j, "accept"));
     const char *base = json_string_value(json_object_get(j, "base"));
     json_int_t max_rows = json_integer_value(json_object_get(j, "max_rows"));
-    const char *update = json_string_value(json_object_get(j, "check_update"));
+    const char *apply = json_string_value(json_object_get(j, "update"));
     int r = 0;
-    if (update) { /* parse-check an update here, where a parser crash costs nothing */
+    if (apply) {
         char err[2048] = "";
-        rl_update_options uo = {base, NULL, 0, 1};
+        rl_update_options uo = {base, json_string_value(json_object_get(j, "default_graph")), 0, 0, solve_here, st};
         rl_update_result ur;
-        rl_status s = rl_update_run(st, update, &uo, &ur, err, sizeof err);
-        r = send_header(fd, s == RL_OK ? 200 : status_of(s), NULL, s == RL_OK ? NULL : err);
+        rl_status s = writer ? rl_update_run(st, apply, &uo, &ur, err, sizeof err) : RL_ERR_USAGE;
+        if (!writer) snprintf(err, sizeof err, "this executor is read-only");
+        if (s == RL_OK) {
+            json_t *h = json_pack("{s:i,s:{s:I,s:I,s:I,s:I}}", "status", 200, "summary", "operations",
+                                  (json_int_t)ur.operations, "inserted", (json_int_t)ur.inserted, "deleted",
+                                  (json_int_t)ur.deleted, "graphs_cleared", (json_int_t)ur.graphs_cleared);
+            char *t = json_dumps(h, JSON_COMPACT);
+            json_decref(h);
+            r = t ? rl_exec_write_frame(fd, t, (uint32_t)strlen(t)) : -1;
+            free(t);
+        } else {
+            r = send_header(fd, s == RL_ERR_UNSUPPORTED ? 501 : status_of(s) == 406 ? 400 : status_of(s), NULL, err);
+        }
         json_decref(j);
         return r;
     }
@@ -171,11 +202,11 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n)
     return r;
 }
 
-int rl_executor_main(const char *store_uri, int fd)
+int rl_executor_main(const char *store_uri, int fd, int writer)
 {
     char err[1024];
     rl_store *st = NULL;
-    rl_store_options so = {1};
+    rl_store_options so = {!writer};
     if (rl_store_new(store_uri, &so, &st, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rootline executor %d: %s\n", (int)getpid(), err);
         return 3;
@@ -187,7 +218,7 @@ int rl_executor_main(const char *store_uri, int fd)
         free(req);
         if (!(req = malloc((size_t)n + 1)) || rl_exec_read_full(fd, req, n)) break;
         req[n] = 0;
-        if (serve_one(st, fd, req, n)) break;
+        if (serve_one(st, fd, req, n, writer)) break;
     }
     free(req);
     rl_store_free(st);

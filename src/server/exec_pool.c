@@ -23,6 +23,7 @@ struct rl_exec {
 
 struct rl_exec_pool {
     char exe[4096], store[4096];
+    int writer;
     rl_exec e[MAX_EXECUTORS];
     unsigned n;
     pthread_mutex_t mu;
@@ -36,7 +37,7 @@ static int spawn(rl_exec_pool *p, rl_exec *e)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) return -1;
-    char *argv[] = {"rootline", "--store", p->store, "__executor", "--fd", "3", NULL};
+    char *argv[] = {"rootline", "--store", p->store, "__executor", "--fd", "3", p->writer ? "--writer" : NULL, NULL};
     pid_t pid = fork();
     if (pid < 0) {
         close(sv[0]), close(sv[1]);
@@ -59,8 +60,8 @@ static int spawn(rl_exec_pool *p, rl_exec *e)
     return 0;
 }
 
-rl_status rl_exec_pool_new(const char *exe, const char *store_uri, unsigned n, rl_exec_pool **out,
-                           char *err, size_t cap)
+rl_status rl_exec_pool_new(const char *exe, const char *store_uri, unsigned n, int writer,
+                           rl_exec_pool **out, char *err, size_t cap)
 {
     *out = NULL;
     if (n == 0 || n > MAX_EXECUTORS) {
@@ -71,6 +72,7 @@ rl_status rl_exec_pool_new(const char *exe, const char *store_uri, unsigned n, r
     if (!p) return RL_ERR_NOMEM;
     snprintf(p->exe, sizeof p->exe, "%s", exe);
     snprintf(p->store, sizeof p->store, "%s", store_uri);
+    p->writer = writer;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     for (unsigned i = 0; i < n; i++) p->e[i].fd = -1;

@@ -43,9 +43,12 @@ int rl_exec_read_u32(int fd, uint32_t *v);
 
 /* ---- the executor process ---- */
 
-/* `rootline __executor --fd N` (the store from the global --store): serves
- * requests on fd until it closes.  Returns the exit code. */
-int rl_executor_main(const char *store_uri, int fd);
+/* `rootline __executor --fd N [--writer]` (the store from the global
+ * --store): serves requests on fd until it closes.  A writer opens the store
+ * read-write and also applies updates ({"update": TEXT, "default_graph"}):
+ * parse, solve the WHERE forms in-process, one transaction; the header then
+ * carries "summary".  Returns the exit code. */
+int rl_executor_main(const char *store_uri, int fd, int writer);
 
 /* ---- the supervisor's pool ---- */
 
@@ -59,8 +62,8 @@ typedef struct rl_exec_stats {
 
 /* Starts n executors running `exe` (the rootline binary) on store_uri.
  * Errors: RL_ERR_IO (cannot start one; err says why), RL_ERR_NOMEM. */
-rl_status rl_exec_pool_new(const char *exe, const char *store_uri, unsigned n, rl_exec_pool **out,
-                           char *err, size_t cap);
+rl_status rl_exec_pool_new(const char *exe, const char *store_uri, unsigned n, int writer,
+                           rl_exec_pool **out, char *err, size_t cap);
 /* Kills every executor and frees the pool.  NULL is a no-op. */
 void rl_exec_pool_free(rl_exec_pool *p);
 

@@ -24,6 +24,7 @@ static const char *const outcome_names[NOUT] = {"ok", "client_error", "timeout",
 struct rl_sparql {
     rl_sparql_options o;
     rl_exec_pool *pool;
+    rl_exec_pool *writer; /* the one writer process: updates */
     atomic_ullong outcomes[NOUT];
 };
 
@@ -72,8 +73,10 @@ rl_status rl_sparql_new(const rl_sparql_options *opt, rl_sparql **out, char *err
     if (!s->o.max_body) s->o.max_body = (uint64_t)64 << 20;
     if (!s->o.max_rows) s->o.max_rows = 10000000ull;
     if (!s->o.queue_wait_ms) s->o.queue_wait_ms = 5000;
-    rl_status st = rl_exec_pool_new(s->o.exe, s->o.store_uri, s->o.executors, &s->pool, err, cap);
+    rl_status st = rl_exec_pool_new(s->o.exe, s->o.store_uri, s->o.executors, 0, &s->pool, err, cap);
+    if (st == RL_OK) st = rl_exec_pool_new(s->o.exe, s->o.store_uri, 1, 1, &s->writer, err, cap);
     if (st != RL_OK) {
+        rl_exec_pool_free(s->pool);
         free(s);
         return st;
     }
@@ -85,6 +88,7 @@ void rl_sparql_free(rl_sparql *s)
 {
     if (!s) return;
     rl_exec_pool_free(s->pool);
+    rl_exec_pool_free(s->writer);
     free(s);
 }
 
@@ -411,22 +415,25 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
     return r;
 }
 
-rl_status rl_sparql_check_update(rl_sparql *s, const char *text, int *status, char *err, size_t cap)
+rl_status rl_sparql_apply_update(rl_sparql *s, const char *text, const char *default_graph, char *summary,
+                                 size_t scap, int *status, char *err, size_t cap)
 {
     *status = 500;
-    rl_exec *ex = rl_exec_acquire(s->pool, s->o.queue_wait_ms);
+    summary[0] = 0;
+    rl_exec *ex = rl_exec_acquire(s->writer, s->o.queue_wait_ms);
     if (!ex) {
         *status = 503;
-        snprintf(err, cap, "all %u executors stayed busy for %d ms; try again", s->o.executors, s->o.queue_wait_ms);
+        snprintf(err, cap, "the writer stayed busy for %d ms; try again", s->o.queue_wait_ms);
         return RL_ERR_LIMIT;
     }
-    json_t *j = json_pack("{s:s}", "check_update", text);
+    json_t *j = json_pack("{s:s}", "update", text);
+    if (j && default_graph) json_object_set_new(j, "default_graph", json_string(default_graph));
     char *msg = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     int fd = rl_exec_fd(ex);
     uint32_t n = 0;
     char *hdr = NULL;
-    double deadline = mono() + s->o.timeout;
+    double deadline = mono() + s->o.timeout_max;
     int ok = msg && !rl_exec_write_frame(fd, msg, (uint32_t)strlen(msg)) && wait_exec(fd, deadline, NULL) == 0 &&
              !rl_exec_read_u32(fd, &n) && n < (1u << 20) && (hdr = malloc((size_t)n + 1)) &&
              !rl_exec_read_full(fd, hdr, n);
@@ -435,23 +442,29 @@ rl_status rl_sparql_check_update(rl_sparql *s, const char *text, int *status, ch
         char why[200];
         free(hdr);
         if (mono() >= deadline) {
-            rl_exec_kill(s->pool, ex);
-            snprintf(why, sizeof why, "did not answer within %.0f s", s->o.timeout);
+            rl_exec_kill(s->writer, ex);
+            snprintf(why, sizeof why, "did not finish within %.0f s", s->o.timeout_max);
         } else {
-            rl_exec_reap(s->pool, ex, why, sizeof why);
+            rl_exec_reap(s->writer, ex, why, sizeof why);
         }
-        rl_exec_release(s->pool, ex, 0);
-        snprintf(err, cap, "checking the update crashed the SPARQL parser (executor %s); nothing was changed", why);
+        rl_exec_release(s->writer, ex, 0);
+        snprintf(err, cap, "the update crashed or stalled its writer process (%s); its transaction was not "
+                           "committed, nothing was changed; the writer was replaced", why);
         atomic_fetch_add(&s->outcomes[O_CRASH], 1);
-        return RL_ERR_INPUT;
+        return RL_ERR_INTERNAL;
     }
     hdr[n] = 0;
     json_t *h = json_loads(hdr, 0, NULL);
     free(hdr);
     *status = (int)json_integer_value(json_object_get(h, "status"));
     if (*status != 200) snprintf(err, cap, "%s", json_string_value(json_object_get(h, "error")));
+    else {
+        char *t = json_dumps(json_object_get(h, "summary"), JSON_COMPACT);
+        snprintf(summary, scap, "%s", t ? t : "{}");
+        free(t);
+    }
     json_decref(h);
-    rl_exec_release(s->pool, ex, 1);
+    rl_exec_release(s->writer, ex, 1);
     return *status == 200 ? RL_OK : RL_ERR_INPUT;
 }
 
@@ -487,6 +500,10 @@ rl_status rl_sparql_metrics(rl_sparql *s, rl_buf *b)
     if (st == RL_OK) st = rl_metrics_sample(b, "rootline_executors", up, 1, es.up);
     if (st == RL_OK) st = rl_metrics_sample(b, "rootline_executors", busy, 1, es.busy);
     if (st == RL_OK) st = rl_metrics_sample(b, "rootline_executors", size, 1, es.size);
+    rl_exec_stats ws;
+    rl_exec_pool_stats(s->writer, &ws);
+    const char *wup[] = {"state", "writer_up"};
+    if (st == RL_OK) st = rl_metrics_sample(b, "rootline_executors", wup, 1, ws.up);
     if (st == RL_OK)
         st = rl_metrics_header(b, "rootline_executor_replacements_total", "counter",
                                "Executors started to replace one that was killed or crashed.");
@@ -498,9 +515,10 @@ rl_status rl_sparql_metrics(rl_sparql *s, rl_buf *b)
 
 int rl_sparql_ready(rl_sparql *s, char *why, size_t cap)
 {
-    rl_exec_stats es;
+    rl_exec_stats es, ws;
     rl_exec_pool_stats(s->pool, &es);
-    if (es.up >= es.size) return 1;
-    snprintf(why, cap, "%u of %u query executors up", es.up, es.size);
+    rl_exec_pool_stats(s->writer, &ws);
+    if (es.up >= es.size && ws.up >= ws.size) return 1;
+    snprintf(why, cap, "%u of %u query executors and %u of 1 writer up", es.up, es.size, ws.up);
     return 0;
 }

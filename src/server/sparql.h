@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "status.h"
 
+#include <jansson.h>
 #include <microhttpd.h>
 #include <stdint.h>
 
@@ -53,10 +54,12 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *conn, con
  * kills the executor if the client left while it was still answering. */
 void rl_sparql_completed(rl_sparql *s, void **con_cls, enum MHD_RequestTerminationCode why);
 
-/* Parses and checks a SPARQL Update in an executor (a parser crash costs an
- * executor, not the service).  RL_OK with *status 200, or an error with the
- * HTTP status to answer (400, 500, 503) and err. */
-rl_status rl_sparql_check_update(rl_sparql *s, const char *text, int *status, char *err, size_t cap);
+/* Applies a SPARQL Update in the writer process (the one writer: a parser
+ * crash or a deadline costs that process and its uncommitted transaction,
+ * never the service).  RL_OK with *status 200 and the JSON summary, or an
+ * error with the HTTP status to answer (400, 500, 501, 503) and err. */
+rl_status rl_sparql_apply_update(rl_sparql *s, const char *text, const char *default_graph, char *summary,
+                                 size_t scap, int *status, char *err, size_t cap);
 
 /* Prometheus figures: requests by outcome, executors up/busy/restarted. */
 rl_status rl_sparql_metrics(rl_sparql *s, rl_buf *out);

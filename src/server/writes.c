@@ -135,24 +135,29 @@ enum MHD_Result rl_writes_update(rl_writes *w, struct MHD_Connection *c, const c
         free(update);
         return text(c, 400, code, "no update: expected update=... or an application/sparql-update body");
     }
-    char err[2048] = "";
-    int status = 200;
-    rl_status s = w->sparql ? rl_sparql_check_update(w->sparql, update, &status, err, sizeof err) : RL_OK;
-    if (s != RL_OK) {
+    char err[2048] = "", out[512];
+    if (!w->sparql) { /* memory: store, no processes: WHERE forms refused, in-process */
+        rl_update_result r;
+        rl_update_options o = {NULL, w->default_graph, 0, 0, NULL, NULL};
+        pthread_mutex_lock(w->lock);
+        rl_status s = rl_update_run(w->store, update, &o, &r, err, sizeof err);
+        pthread_mutex_unlock(w->lock);
         free(update);
-        return text(c, (unsigned)status, code, "%s", err);
+        if (s != RL_OK) return text(c, status_of(s), code, "%s; nothing was changed", err);
+        snprintf(out, sizeof out, "{\"operations\":%llu,\"inserted\":%llu,\"deleted\":%llu,\"graphs_cleared\":%llu}\n",
+                 (unsigned long long)r.operations, (unsigned long long)r.inserted, (unsigned long long)r.deleted,
+                 (unsigned long long)r.graphs_cleared);
+        return reply(c, 200, "application/json", out, NULL, code);
     }
-    rl_update_result r;
-    rl_update_options o = {NULL, w->default_graph, 0, 0};
+    int status = 500;
+    /* the writer process applies it; the lock keeps the supervisor's own
+     * writes (Graph Store, services) out of the way meanwhile */
     pthread_mutex_lock(w->lock);
-    s = rl_update_run(w->store, update, &o, &r, err, sizeof err);
+    rl_status s = rl_sparql_apply_update(w->sparql, update, w->default_graph, out, sizeof out - 2, &status, err, sizeof err);
     pthread_mutex_unlock(w->lock);
     free(update);
-    if (s != RL_OK) return text(c, status_of(s), code, "%s; nothing was changed", err);
-    char out[256];
-    snprintf(out, sizeof out, "{\"operations\":%llu,\"inserted\":%llu,\"deleted\":%llu,\"graphs_cleared\":%llu}\n",
-             (unsigned long long)r.operations, (unsigned long long)r.inserted, (unsigned long long)r.deleted,
-             (unsigned long long)r.graphs_cleared);
+    if (s != RL_OK) return text(c, (unsigned)status, code, "%s%s", err, status == 500 ? "" : "; nothing was changed");
+    strcat(out, "\n");
     return reply(c, 200, "application/json", out, NULL, code);
 }
 

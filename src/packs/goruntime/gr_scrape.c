@@ -3,6 +3,7 @@
 
 #include "gr_analyze.h"
 #include "gr_growth.h"
+#include "gr_series.h"
 #include "import.h"
 #include "metrics.h"
 #include "timefmt.h"
@@ -45,6 +46,8 @@ typedef struct target {
     uint64_t states_other; /* goroutines in states past MAX_STATES */
     int window, alert_now;
     double k_per_s;
+    double wt[RL_GR_WINDOW], wy[RL_GR_WINDOW]; /* the window's sample times and totals, ring */
+    size_t nw;
     uint64_t ok, failed, import_failed, alerts, deltas;
     double last_ok, last_seconds;
 } target;
@@ -245,8 +248,23 @@ static int fetch(scraper *s, target *t, rl_buf *body, char *err, size_t cap)
 }
 
 /* Records the analysis figures for /metrics (under the mutex). */
+/* Least-squares slope of the window's totals over the samples' real times
+ * (goroutines per second): samples drift when a scrape runs late. */
+static double window_slope_per_s(const target *t)
+{
+    size_t n = t->nw < RL_GR_WINDOW ? t->nw : RL_GR_WINDOW;
+    double sx = 0, sy = 0, sxy = 0, sxx = 0, t0 = t->wt[(t->nw - n) % RL_GR_WINDOW];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (t->nw - n + i) % RL_GR_WINDOW;
+        double x = t->wt[k] - t0, y = t->wy[k];
+        sx += x, sy += y, sxy += x * y, sxx += x * x;
+    }
+    double den = (double)n * sxx - sx * sx;
+    return den > 0 ? ((double)n * sxy - sx * sy) / den : 0;
+}
+
 static void figures_set(scraper *s, target *t, const rl_gr_dump *d, const rl_gr_analysis *a,
-                        const rl_gr_growth_step *gs)
+                        const rl_gr_growth_step *gs, double when)
 {
     pthread_mutex_lock(&s->mu);
     t->have = 1;
@@ -272,8 +290,11 @@ static void figures_set(scraper *s, target *t, const rl_gr_dump *d, const rl_gr_
         }
         t->states[k].n += d->g[i].count;
     }
+    t->wt[t->nw % RL_GR_WINDOW] = when;
+    t->wy[t->nw % RL_GR_WINDOW] = (double)a->total;
+    t->nw++;
     t->window = gs->window;
-    t->k_per_s = gs->window ? gs->k / t->interval : 0;
+    t->k_per_s = gs->window ? window_slope_per_s(t) : 0;
     t->alert_now = gs->rule != NULL;
     if (gs->rule) t->alerts++;
     if (gs->delta_finding) t->deltas++;
@@ -354,7 +375,7 @@ static void scrape_one(scraper *s, target *t, double now)
     }
     if (t->failing) say(s, "info", "scrape %s: answering again", t->service);
     t->failing = 0;
-    figures_set(s, t, d, a, &gs);
+    figures_set(s, t, d, a, &gs, now);
     if (gs.rule)
         say(s, "warn", "service '%s': goroutine growth alert (%s), k = %.3f per sample, total %llu",
             t->service, gs.rule, gs.k, (unsigned long long)a->total);
@@ -417,7 +438,7 @@ static const gauge G[] = {
     {"rootline_goroutines_by_state", "gauge",
      "Goroutines per wait state in the last snapshot (states past 64 distinct ones are summed under state=\"other\")."},
     {"rootline_goroutine_growth_slope_per_second", "gauge",
-     "Least-squares slope of the last 12-sample window, goroutines per second (NaN before 12 samples)."},
+     "Least-squares slope of the last 12 samples over their real times, goroutines per second (NaN before 12 samples)."},
     {"rootline_goroutine_growth_alert", "gauge", "1 if the growth early warning fired at the last sample."},
     {"rootline_goroutine_growth_alerts_total", "counter", "Growth alerts fired since start."},
     {"rootline_goroutine_delta_findings_total", "counter", "Increments above the P95 x 1.8 delta threshold since start."},
