@@ -153,6 +153,26 @@ static const char *skip_ws(const char *p)
     }
 }
 
+/* Whether the GRAPH keyword at p names a graph of ADD / COPY / MOVE (after
+ * the keyword, after SILENT, or after TO), which rasqal cannot parse. */
+static int ops_graph_ref(const char *in, const char *p)
+{
+    const char *q = p;
+    while (q > in && isspace((unsigned char)q[-1])) q--;
+    const char *w = q;
+    while (w > in && isalpha((unsigned char)w[-1])) w--;
+    size_t n = (size_t)(q - w);
+    if (n == 2 && !strncasecmp(w, "TO", 2)) return 1;
+    if (n == 6 && !strncasecmp(w, "SILENT", 6)) {
+        q = w;
+        while (q > in && isspace((unsigned char)q[-1])) q--;
+        w = q;
+        while (w > in && isalpha((unsigned char)w[-1])) w--;
+        n = (size_t)(q - w);
+    }
+    return (n == 3 && !strncasecmp(w, "ADD", 3)) || (n == 4 && (!strncasecmp(w, "COPY", 4) || !strncasecmp(w, "MOVE", 4)));
+}
+
 /* "[WITH <g>] DELETE {D} INSERT {I} [USING ...] WHERE {W}" at p: writes
  * "[WITH <g>] DELETE {D} WHERE {W} ; [WITH <g>] INSERT {I} WHERE {W}" and
  * returns the end of the operation, or NULL when p is not that form.  Both
@@ -196,7 +216,7 @@ static const char *split_delete_insert(const char *in, const char *p, rl_buf *ou
     if (*st == RL_OK) *st = rl_buf_append(out, d, (size_t)(d_end - d));
     if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE ");
     if (*st == RL_OK) *st = rl_buf_append(out, wb, (size_t)(w_end - wb));
-    if (*st == RL_OK) *st = rl_buf_puts(out, " ;\n");
+    if (*st == RL_OK) *st = rl_buf_puts(out, " ;\n" RL_GUARD_SPLIT_MARK "\n");
     if (with && *st == RL_OK) *st = rl_buf_append(out, with, wl), *st = *st == RL_OK ? rl_buf_puts(out, " ") : *st;
     if (*st == RL_OK) *st = rl_buf_puts(out, "INSERT ");
     if (*st == RL_OK) *st = rl_buf_append(out, ib, (size_t)(i_end - ib));
@@ -226,6 +246,42 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
                 (*changed)++;
                 continue;
             }
+        }
+        if (boundary && word_at(p, "DELETE")) { /* DELETE WHERE {P} -> DELETE {P} WHERE {P} */
+            const char *w = skip_ws(p + 6);
+            if (word_at(w, "WHERE")) {
+                const char *b = skip_ws(w + 5), *e = *b == '{' ? block_end(b) : NULL;
+                if (e) {
+                    st = rl_buf_puts(out, "DELETE ");
+                    if (st == RL_OK) st = rl_buf_append(out, b, (size_t)(e - b));
+                    if (st == RL_OK) st = rl_buf_puts(out, " WHERE ");
+                    if (st == RL_OK) st = rl_buf_append(out, b, (size_t)(e - b));
+                    p = e;
+                    (*changed)++;
+                    continue;
+                }
+            }
+        }
+        if (boundary && word_at(p, "USING")) { /* kept for update.c as a comment rasqal skips */
+            const char *q = skip_ws(p + 5);
+            int named = word_at(q, "NAMED");
+            if (named) q = skip_ws(q + 5);
+            size_t n = *q == '<' ? opaque_len(q) : 0;
+            if (!n) /* a prefixed name: the SELECT update.c makes keeps the prologue */
+                while (q[n] && !isspace((unsigned char)q[n]) && q[n] != '{' && q[n] != '#') n++;
+            if (n) {
+                st = rl_buf_puts(out, named ? "\n#USING-NAMED " : "\n" RL_GUARD_USING_MARK " ");
+                if (st == RL_OK) st = rl_buf_append(out, q, n);
+                if (st == RL_OK) st = rl_buf_puts(out, "\n");
+                p = q + n;
+                (*changed)++;
+                continue;
+            }
+        }
+        if (boundary && word_at(p, "GRAPH") && ops_graph_ref(in, p)) { /* ADD/COPY/MOVE GRAPH <g> */
+            p += 5;
+            (*changed)++;
+            continue;
         }
         if (boundary && word_at(p, "DROP")) {
             st = rl_buf_puts(out, "CLEAR");

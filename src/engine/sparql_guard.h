@@ -14,6 +14,10 @@
  * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
  * | DROP ALL / DROP NAMED (update)        | no operation at all (silently) | DROP -> CLEAR      |
  * | DELETE {..} INSERT {..} WHERE {..}    | syntax error                   | split in two ops   |
+ * | DELETE WHERE { GRAPH <g> {..} }       | no operation at all            | DELETE {P} WHERE {P} |
+ * | USING <g> (update)                    | syntax error                   | a comment update.c |
+ * |                                       |                                | reads: WHERE in g  |
+ * | ADD/COPY/MOVE GRAPH <g> TO GRAPH <h>  | syntax error                   | GRAPH dropped      |
  *
  * Pure functions on text and parsed queries; thread-safe.
  */
@@ -38,6 +42,11 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
  * becomes "DELETE {D} WHERE {W} ; INSERT {I} WHERE {W}" (each with the WITH;
  * both solved against the store before the request). */
 rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
+
+/* Markers the update rewrite leaves for update.c, as comments rasqal skips:
+ * the second half of a split DELETE/INSERT, and a USING clause. */
+#define RL_GUARD_SPLIT_MARK "#rl-split"
+#define RL_GUARD_USING_MARK "#USING"
 
 /* Checks a parsed query for the forms that are refused.  RL_ERR_UNSUPPORTED
  * with a message saying what to write instead. */

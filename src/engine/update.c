@@ -159,6 +159,8 @@ static rl_status clear_graphs(upd *u, rasqal_update_operation *op)
         if (st == RL_OK) st = clear_one(u, list[i]);
         librdf_free_node(list[i]);
     }
+    /* ALL includes the default graph, which a strict store does not list */
+    if (st == RL_OK && op->applies == RASQAL_UPDATE_GRAPH_ALL) st = clear_one(u, def);
     librdf_free_node(def);
     return st;
 }
@@ -275,15 +277,30 @@ static rl_status prologue(const char *t, rl_buf *out)
     return st;
 }
 
+typedef struct opinfo {
+    int split_second;      /* the INSERT half of a split DELETE/INSERT */
+    int nusing;
+    char using_iri[1024];  /* the one USING graph */
+} opinfo;
+
 /* The WHERE block { ... } of the n-th operation (operations are split at
- * top-level ';'); start and length into *b, *len.  0 or -1. */
-static int where_block(const char *t, int n, const char **b, size_t *len)
+ * top-level ';'); start and length into *b, *len; the guard's markers of
+ * that operation into *info.  0 or -1. */
+static int where_block(const char *t, int n, const char **b, size_t *len, opinfo *info)
 {
     int op = 0, depth = 0;
     const char *after_where = NULL;
+    memset(info, 0, sizeof *info);
     for (const char *p = t; *p; p++) {
         size_t k = skip_opaque(p);
         if (k) {
+            if (*p == '#' && op == n && depth == 0) {
+                size_t ml = strlen(RL_GUARD_USING_MARK);
+                if (!strncmp(p, RL_GUARD_SPLIT_MARK, strlen(RL_GUARD_SPLIT_MARK))) info->split_second = 1;
+                else if (!strncmp(p, RL_GUARD_USING_MARK " ", ml + 1)) {
+                    if (info->nusing++ == 0) snprintf(info->using_iri, sizeof info->using_iri, "%.*s", (int)(k - ml - 1), p + ml + 1);
+                }
+            }
             p += k - 1;
             continue;
         }
@@ -306,20 +323,30 @@ static int where_block(const char *t, int n, const char **b, size_t *len)
     return -1;
 }
 
-/* Runs the WHERE of operation i through the solver; rows stay for apply. */
+/* Runs the WHERE of operation i through the solver, inside the request's
+ * transaction (so it sees the earlier operations); rows stay for apply. */
 static rl_status solve_where(upd *u, int i, rasqal_update_operation *op)
 {
     const char *b = NULL;
     size_t len = 0;
+    opinfo info;
     if (!u->o || !u->o->solve)
         return fail(u, RL_ERR_UNSUPPORTED, "%s", "DELETE/INSERT ... WHERE needs the query engine (not available here)");
-    if (where_block(u->text, i, &b, &len))
+    if (where_block(u->text, i, &b, &len, &info))
         return fail(u, RL_ERR_INPUT, "%s", "could not find the WHERE block of an update operation");
+    if (info.split_second && i > 0 && u->sol[i - 1].rows) { /* DELETE/INSERT: one solution set */
+        u->sol[i].rows = json_incref(u->sol[i - 1].rows);
+        return RL_OK;
+    }
+    if (info.nusing > 1)
+        return fail(u, RL_ERR_UNSUPPORTED, "%s", "more than one USING graph is not supported yet");
     rl_buf q;
     rl_buf_init(&q, (size_t)64 << 20);
     rl_status st = prologue(u->text, &q);
     if (st == RL_OK) st = rl_buf_puts(&q, "SELECT * WHERE { ");
-    if (st == RL_OK && op->graph_uri) /* WITH <g>: the WHERE reads g */
+    if (st == RL_OK && info.nusing == 1) /* USING <g>: the WHERE reads g (WITH is ignored) */
+        st = rl_buf_printf(&q, "GRAPH %s ", info.using_iri);
+    else if (st == RL_OK && op->graph_uri) /* WITH <g>: the WHERE reads g */
         st = rl_buf_printf(&q, "GRAPH <%s> ", (const char *)raptor_uri_as_string(op->graph_uri));
     if (st == RL_OK) st = rl_buf_append(&q, b, len);
     if (st == RL_OK) st = rl_buf_puts(&q, " }");
@@ -431,6 +458,7 @@ static rl_status apply(upd *u, rasqal_update_operation *op)
     case RASQAL_UPDATE_TYPE_MOVE:
     case RASQAL_UPDATE_TYPE_COPY: return transfer(u, op);
     case RASQAL_UPDATE_TYPE_LOAD:
+        if (op->flags & RASQAL_UPDATE_FLAGS_SILENT) return RL_OK; /* a LOAD that fails silently */
         return fail(u, RL_ERR_UNSUPPORTED, "%s", "LOAD is refused: rootline fetches no URLs (import the file, or PUT it to /store)");
     default: return fail(u, RL_ERR_UNSUPPORTED, "%s", "unknown update operation");
     }
@@ -477,25 +505,23 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
         goto out;
     }
     if (opt && opt->check_only) goto out;
-    /* every WHERE is solved before anything changes */
     u.text = text;
     if (!(u.sol = calloc((size_t)n, sizeof *u.sol))) {
         s = RL_ERR_NOMEM;
         goto out;
     }
-    for (int i = 0; i < n && s == RL_OK; i++) {
-        rasqal_update_operation *op = rasqal_query_get_update_operation(q, i);
-        if (op->type == RASQAL_UPDATE_TYPE_UPDATE && (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where))
-            s = solve_where(&u, i, op);
-    }
-    if (s != RL_OK) goto out;
     if ((s = rl_store_begin(st)) != RL_OK) {
         s = rl_errorf(err, cap, s, "cannot begin a transaction: %s", rl_store_log_last(st));
         goto out;
     }
     in_txn = 1;
     for (int i = 0; i < n && s == RL_OK; i++) {
-        s = apply(&u, rasqal_query_get_update_operation(q, i));
+        rasqal_update_operation *op = rasqal_query_get_update_operation(q, i);
+        /* each WHERE sees the operations before it (the solver reads inside
+         * this transaction) */
+        if (op->type == RASQAL_UPDATE_TYPE_UPDATE && (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where))
+            s = solve_where(&u, i, op);
+        if (s == RL_OK) s = apply(&u, op);
         res->operations++;
     }
     if (s == RL_OK) {

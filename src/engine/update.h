@@ -4,13 +4,14 @@
  * One request = one store transaction: every operation lands or none does.
  * Supported: INSERT DATA, DELETE DATA (with GRAPH blocks), CLEAR, DROP,
  * CREATE (graph | DEFAULT | NAMED | ALL, SILENT), ADD, MOVE, COPY, and
- * DELETE/INSERT ... WHERE (with and without WITH) and DELETE WHERE: the
- * WHERE block is cut from the text and run as `SELECT * WHERE {...}` (inside
- * GRAPH <g> under WITH <g>) by the caller's solver, every solution is
- * computed before anything changes, then the DELETE templates and then the
- * INSERT templates are instantiated (triples with an unbound variable are
- * skipped; blank nodes are new per solution).  LOAD is refused (rootline
- * fetches no URLs).
+ * DELETE/INSERT ... WHERE (with and without WITH, one USING graph) and
+ * DELETE WHERE: the WHERE block is cut from the text and run as
+ * `SELECT * WHERE {...}` (inside GRAPH <g> under WITH / USING) by the
+ * caller's solver inside this request's transaction, so each operation sees
+ * the ones before it; then the DELETE templates and the INSERT templates
+ * are instantiated with the same solutions (triples with an unbound
+ * variable are skipped; blank nodes are new per solution).  LOAD is refused
+ * (rootline fetches no URLs); LOAD SILENT changes nothing and succeeds.
  *
  * Graphs: the store has no empty graphs (a graph exists while it holds a
  * triple).  Writes addressed to the default graph go to the designated
@@ -38,8 +39,8 @@ typedef struct rl_update_options {
     uint64_t max_triples;      /* per request (0 = 10 million): RL_ERR_LIMIT past it */
     int check_only;            /* parse and check, change nothing */
     /* Runs a SELECT and gives its SPARQL JSON results (a new reference) in
-     * *out.  NULL = WHERE forms are refused.  Called before the write
-     * transaction begins (the store lock is the caller's business). */
+     * *out.  NULL = WHERE forms are refused.  Called inside the write
+     * transaction: it must read this store handle (rl_query_run on it does). */
     rl_status (*solve)(void *ctx, const char *select, json_t **out, char *err, size_t cap);
     void *solve_ctx;
 } rl_update_options;

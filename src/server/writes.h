@@ -5,10 +5,9 @@
  * crash costs an executor, never the service), then applied by update.h in
  * one transaction.  200 with {"operations","inserted","deleted",
  * "graphs_cleared"}; 400 (syntax, CREATE of an existing graph, CLEAR of a
- * missing one), 501 (LOAD of a URL is refused).  The WHERE of DELETE/INSERT
- * forms runs as a SELECT in an executor, against the store as it was before
- * the request (so a later operation of one request does not see an earlier
- * one's changes: send dependent operations as separate requests).
+ * missing one), 501 (LOAD of a URL is refused).  The whole update runs in
+ * the writer process; each WHERE is solved inside the request's transaction,
+ * so every operation sees the ones before it.
  *
  * /store: SPARQL 1.1 Graph Store HTTP Protocol, ?graph=IRI or ?default (the
  * designated default graph): GET (Turtle / N-Triples / RDF/XML by Accept;

@@ -62,14 +62,46 @@ static void test_guard_values(void)
     CU_ASSERT_EQUAL(st, RL_OK);
 }
 
+static const char *rwu(const char *in, int *changed)
+{
+    static rl_buf b;
+    char err[256];
+    rl_buf_free(&b);
+    rl_buf_init(&b, 0);
+    CU_ASSERT_EQUAL(rl_guard_rewrite_update(in, &b, changed, err, sizeof err), RL_OK);
+    return b.data ? (const char *)b.data : "";
+}
+
+static void test_guard_update(void)
+{
+    int n;
+    CU_ASSERT_STRING_EQUAL(rwu("DROP ALL ; DROP SILENT GRAPH <g>", &n), "CLEAR ALL ; CLEAR SILENT GRAPH <g>");
+    CU_ASSERT_EQUAL(n, 2);
+    /* the combined form: two operations, the second marked to reuse the first's solutions */
+    const char *s = rwu("WITH <g> DELETE { ?s <p> ?o } INSERT { ?s <q> ?o } WHERE { ?s <p> ?o }", &n);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "WITH <g> DELETE { ?s <p> ?o } WHERE { ?s <p> ?o } ;\n" RL_GUARD_SPLIT_MARK));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "WITH <g> INSERT { ?s <q> ?o } WHERE { ?s <p> ?o }"));
+    CU_ASSERT_STRING_EQUAL(rwu("DELETE WHERE { GRAPH <g> { ?s ?p ?o } }", &n),
+                           "DELETE { GRAPH <g> { ?s ?p ?o } } WHERE { GRAPH <g> { ?s ?p ?o } }");
+    CU_ASSERT_STRING_EQUAL(rwu("ADD SILENT GRAPH <a> TO GRAPH <b>", &n), "ADD SILENT  <a> TO  <b>");
+    CU_ASSERT_STRING_EQUAL(rwu("INSERT { ?s <q> 1 } USING <g> WHERE { ?s ?p ?o }", &n),
+                           "INSERT { ?s <q> 1 } \n" RL_GUARD_USING_MARK " <g>\n WHERE { ?s ?p ?o }");
+    /* GRAPH patterns and strings are not touched */
+    const char *same = "INSERT { GRAPH <g> { <a> <b> \"DROP ALL\" } } WHERE { GRAPH ?g { ?s ?p ?o } }";
+    CU_ASSERT_STRING_EQUAL(rwu(same, &n), same);
+    CU_ASSERT_EQUAL(n, 0);
+    rwu("", &n); /* releases the static buffer (nothing is allocated for "") */
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"negotiation", test_negotiate},
                                          {"guard: short-form VALUES", test_guard_values},
+                                         {"guard: update rewrites", test_guard_update},
                                          {NULL, NULL}};
     int r = rl_test_main("sparql", cases);
     int n;
     rl_status st;
-    rw("", &n, &st); /* frees nothing new; the static buffer is released below */
+    rw("", &n, &st); /* releases rw's static buffer (nothing is allocated for "") */
     return r;
 }

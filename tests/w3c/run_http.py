@@ -4,8 +4,8 @@
     /usr/bin/python3 tests/w3c/run_http.py --rootline BIN --tests DIR [--out DIR]
         [--suite sparql11 --suite sparql10] [--only DIR] [--jobs N] [--floor FILE]
 
-For every mf:QueryEvaluationTest of the chosen suites (entailment and SERVICE
-excluded): the test's default-graph data go into the store's designated
+For every mf:QueryEvaluationTest and mf:UpdateEvaluationTest of the chosen
+suites (entailment and SERVICE excluded): the test's default-graph data go into the store's designated
 default graph and each qt:graphData file into a named graph called by its
 file IRI, in a fresh lmdb store opened in strict mode
 (?default-graph=urn:rootline:graph:default: the default graph is that graph
@@ -14,7 +14,10 @@ alone, as the tests assume); `rootline serve` answers the query over HTTP
 IRIs), and the answer is compared with the expected result: SELECT as a
 multiset of solutions (in order when the query has ORDER BY), blank nodes
 matched by a consistent renaming, ASK as a boolean, CONSTRUCT/DESCRIBE as
-isomorphic graphs.  Prints the pass rate per directory and per suite, writes
+isomorphic graphs; an update test POSTs the request to /update and compares
+the default graph and every named graph (fetched through /store) with the
+expected ones, and no other graph may exist.  Prints the pass rate per
+directory and per suite, writes
 results.csv to --out, and with --floor fails (exit 1) when a suite's rate
 drops below the floor recorded there.
 """
@@ -43,6 +46,8 @@ rdflib.NORMALIZE_LITERALS = False
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
 RS = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/result-set#")
+UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 DEFAULT_GRAPH = "urn:rootline:graph:default"
 SKIP_DIRS = {"entailment", "service", "syntax-fed", "protocol", "http-rdf-update", "graph-store-protocol",
              "service-description"}
@@ -52,9 +57,26 @@ def file_iri(path):
     return "file://" + os.path.abspath(path)
 
 
+def graphs_of(g, node):
+    """(default-graph files, [(file, name)]) of a ut: action or result."""
+    data = [str(d).replace("file://", "") for d in g.objects(node, UT.data)]
+    named = [(str(g.value(gd, UT.graph)).replace("file://", ""), str(g.value(gd, RDFS.label)))
+             for gd in g.objects(node, UT.graphData)]
+    return data, named
+
+
 def tests_of(manifest):
     g = rdflib.Graph()
     g.parse(manifest, format="turtle", publicID=file_iri(manifest))
+    for t in g.subjects(RDF.type, MF.UpdateEvaluationTest):
+        action, result = g.value(t, MF.action), g.value(t, MF.result)
+        req = g.value(action, UT.request)
+        if req is None or result is None:
+            continue
+        d, n = graphs_of(g, action)
+        rd, rn = graphs_of(g, result)
+        yield {"id": str(t).rsplit("#", 1)[-1], "update": str(req).replace("file://", ""), "data": d,
+               "named": n, "want_data": rd, "want_named": rn}
     for t in g.subjects(RDF.type, MF.QueryEvaluationTest):
         action = g.value(t, MF.action)
         query = g.value(action, QT.query)
@@ -227,6 +249,55 @@ def post(url, query, accept, timeout):
         return e.code, "", e.read()
 
 
+def load_graph(files):
+    g = rdflib.Graph()
+    for f in files:
+        g.parse(f, format="xml" if f.endswith(".rdf") else "turtle", publicID=file_iri(f))
+    return g
+
+
+def fetch_graph(base, name):
+    url = base + "/store?" + ("default" if name is None else "graph=" + urllib.request.quote(name, safe=""))
+    req = urllib.request.Request(url, headers={"Accept": "application/n-triples"})
+    g = rdflib.Graph()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            g.parse(data=r.read().decode("utf-8"), format="nt")
+    except urllib.error.HTTPError as e:
+        if e.code != 404:
+            raise
+    return g
+
+
+def check_update(t, base, timeout):
+    text = "BASE <%s>\n%s" % (file_iri(t["update"]), open(t["update"], encoding="utf-8").read())
+    req = urllib.request.Request(base + "/update", data=text.encode("utf-8"), method="POST",
+                                 headers={"Content-Type": "application/sparql-update"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout + 5) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+        body = e.read().decode("utf-8", "replace").strip()[:160]
+        if status != 200:
+            return ("fail", "HTTP %d: %s" % (status, body))
+    got = fetch_graph(base, None)
+    if not rdflib.compare.isomorphic(got, load_graph(t["want_data"])):
+        return ("fail", "default graph differs (%d triples, expected %d)" % (len(got), len(load_graph(t["want_data"]))))
+    for f, name in t["want_named"]:
+        got = fetch_graph(base, name)
+        if not rdflib.compare.isomorphic(got, load_graph([f])):
+            return ("fail", "graph <%s> differs (%d triples)" % (name, len(got)))
+    expected = {name for _, name in t["want_named"] if len(load_graph([_]))}
+    q = urllib.request.Request(base + "/sparql", data=b"SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                               method="POST", headers={"Content-Type": "application/sparql-query",
+                                                       "Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(q, timeout=30) as r:
+        present = {b["g"]["value"] for b in json.loads(r.read().decode())["results"]["bindings"] if "g" in b}
+    extra = present - expected
+    return ("pass", "") if not extra else ("fail", "unexpected graphs %s" % sorted(extra)[:3])
+
+
 def run_one(t, rootline, timeout):
     work = tempfile.mkdtemp(prefix="rl-w3c-")
     proc = None
@@ -235,8 +306,10 @@ def run_one(t, rootline, timeout):
         with open(nq, "w", encoding="utf-8") as out:
             for d in t["data"]:
                 to_nquads(d, DEFAULT_GRAPH, out)
-            for d in t["graphs"]:
+            for d in t.get("graphs", []):
                 to_nquads(d, file_iri(d), out)
+            for d, name in t.get("named", []):
+                to_nquads(d, name, out)
         store = "lmdb:%s/store?default-graph=%s" % (work, DEFAULT_GRAPH)
         if os.path.getsize(nq):
             p = subprocess.run([rootline, "--store", store, "import", "--quiet", nq], capture_output=True, text=True)
@@ -258,6 +331,8 @@ def run_one(t, rootline, timeout):
                 break
             except Exception:
                 time.sleep(0.02)
+        if "update" in t:
+            return check_update(t, "http://127.0.0.1:%s" % port, timeout)
         qtext = open(t["query"], encoding="utf-8").read()
         query = "BASE <%s>\n%s" % (file_iri(t["query"]), qtext)
         want = expected_of(t["result"])
