@@ -32,7 +32,7 @@ int rl_cmd_query(int argc, char **argv)
         {"max-rows", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *file = NULL;
-    rl_query_options o = {NULL, {0}, 1, NULL, NULL};
+    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL};
     rl_format fmt = isatty(1) ? RL_FMT_TABLE : RL_FMT_JSON;
     unsigned long long v;
     int c;

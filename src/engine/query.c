@@ -5,6 +5,7 @@
 #include "sparql_guard.h"
 
 #include <rasqal.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int find_service(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
@@ -16,8 +17,22 @@ static int find_service(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
 }
 
 /* Parses with rasqal to report syntax errors and refuse unsafe forms. */
+#define MAX_DATASET 64
+
+typedef struct dataset {
+    char *dflt[MAX_DATASET], *named[MAX_DATASET];
+    size_t nd, nn;
+} dataset;
+
+static void dataset_free(dataset *d)
+{
+    for (size_t i = 0; i < d->nd; i++) free(d->dflt[i]);
+    for (size_t i = 0; i < d->nn; i++) free(d->named[i]);
+    d->nd = d->nn = 0;
+}
+
 static rl_status query_check(rl_store *st, const char *text, const char *base, int *graph,
-                             char *err, size_t cap)
+                             dataset *ds, char *err, size_t cap)
 {
     librdf_world *w = rl_store_world(st);
     rasqal_world *rw = librdf_world_get_rasqal(w);
@@ -42,6 +57,24 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, i
         goto out;
     }
     *graph = verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE;
+    /* FROM / FROM NAMED: librdf drops them, rootline applies them */
+    for (int i = 0; rasqal_query_get_data_graph(q, i); i++) {
+        rasqal_data_graph *dg = rasqal_query_get_data_graph(q, i);
+        int named = dg->flags & RASQAL_DATA_GRAPH_NAMED;
+        raptor_uri *u = named && dg->name_uri ? dg->name_uri : dg->uri;
+        if (!u) continue;
+        if ((named ? ds->nn : ds->nd) >= MAX_DATASET) {
+            s = rl_errorf(err, cap, RL_ERR_LIMIT, "more than %d FROM or FROM NAMED graphs", MAX_DATASET);
+            goto out;
+        }
+        char *iri = strdup((const char *)raptor_uri_as_string(u));
+        if (!iri) {
+            s = RL_ERR_NOMEM;
+            goto out;
+        }
+        if (named) ds->named[ds->nn++] = iri;
+        else ds->dflt[ds->nd++] = iri;
+    }
     int service = 0;
     rasqal_query_graph_pattern_visit2(q, find_service, &service);
     if (service)
@@ -76,11 +109,27 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         return s;
     }
     text = safe.data ? (const char *)safe.data : "";
-    if ((s = query_check(st, text, base, &graph, err, cap)) != RL_OK) {
+    dataset ds = {{NULL}, {NULL}, 0, 0};
+    if ((s = query_check(st, text, base, &graph, &ds, err, cap)) != RL_OK) {
+        dataset_free(&ds);
         rl_buf_free(&safe);
         return s;
     }
+    if (opt && (opt->default_graphs || opt->named_graphs)) { /* the protocol's parameters win */
+        dataset_free(&ds);
+        for (const char *const *g = opt->default_graphs; g && *g && ds.nd < MAX_DATASET; g++) ds.dflt[ds.nd++] = strdup(*g);
+        for (const char *const *g = opt->named_graphs; g && *g && ds.nn < MAX_DATASET; g++) ds.named[ds.nn++] = strdup(*g);
+    }
+    int with_dataset = ds.nd || ds.nn;
+    if (with_dataset && (s = rl_store_set_dataset(st, (const char *const *)ds.dflt, ds.nd,
+                                                  (const char *const *)ds.named, ds.nn)) != RL_OK) {
+        dataset_free(&ds);
+        rl_buf_free(&safe);
+        return rl_errorf(err, cap, s, "FROM / FROM NAMED need the lmdb store");
+    }
     if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0) {
+        if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
+        dataset_free(&ds);
         rl_buf_free(&safe);
         return rl_errorf(err, cap, malformed ? RL_ERR_USAGE : RL_ERR_NOTFOUND,
                          "%s: this query gives %s; available: %s",
@@ -120,6 +169,8 @@ out:
     if (q) librdf_free_query(q);
     if (pinned) rl_store_snapshot_end(st);
     if (bu) librdf_free_uri(bu);
+    if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
+    dataset_free(&ds);
     rl_buf_free(&safe);
     return s;
 }

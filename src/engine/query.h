@@ -23,6 +23,11 @@ typedef struct rl_query_options {
                                negotiated for the query's form (negotiate.h) and `fmt`
                                is ignored; nothing acceptable is RL_ERR_NEGOTIATE */
     rl_format *format_out;  /* when set, gets the format used before any byte is written */
+    /* the protocol's default-graph-uri / named-graph-uri (NULL-terminated;
+     * NULL = none): when either is given they replace the query's FROM /
+     * FROM NAMED */
+    const char *const *default_graphs;
+    const char *const *named_graphs;
 } rl_query_options;
 
 /* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets

@@ -42,6 +42,10 @@ typedef struct lmdb_inst {
     int nfree_streams;
     uint64_t cache_gen;
     librdf_node *default_graph; /* strict mode: the default graph is this graph only */
+    /* a query's dataset (FROM / FROM NAMED / protocol parameters), when set */
+    int ds_on;
+    rl_id *ds_default, *ds_named;
+    size_t nds_default, nds_named;
 } lmdb_inst;
 
 struct lmdb_stream {
@@ -53,7 +57,44 @@ struct lmdb_stream {
     librdf_statement *st;
     librdf_node *ctx;
     int filled; /* st and ctx hold the nodes of quad q */
+    /* a default graph merged from several graphs: quads of these graphs,
+     * each (s,p,o) once */
+    const rl_id *gset;
+    size_t ngset;
+    uint64_t *seen; /* open addressing of (s,p,o) hashes+ids, 3 words a slot */
+    size_t seen_cap, nseen;
 };
+
+/* Whether (s,p,o) was reported before; records it.  -1 past the ceiling. */
+static int seen_before(lmdb_stream *s, const rl_quad *q)
+{
+    if (s->nseen * 2 >= s->seen_cap) {
+        size_t nc = s->seen_cap ? s->seen_cap * 2 : 1024;
+        if (nc > ((size_t)1 << 26)) return -1;
+        uint64_t *n = calloc(nc * 3, sizeof *n);
+        if (!n) return -1;
+        for (size_t i = 0; i < s->seen_cap; i++) {
+            uint64_t *o = s->seen + 3 * i;
+            if (!o[0]) continue;
+            size_t h = (size_t)((o[0] * 0x9E3779B97F4A7C15ull) ^ (o[1] * 0xC2B2AE3D27D4EB4Full) ^ o[2]) & (nc - 1);
+            while (n[3 * h]) h = (h + 1) & (nc - 1);
+            memcpy(n + 3 * h, o, 3 * sizeof *o);
+        }
+        free(s->seen);
+        s->seen = n;
+        s->seen_cap = nc;
+    }
+    size_t h = (size_t)((q->s * 0x9E3779B97F4A7C15ull) ^ (q->p * 0xC2B2AE3D27D4EB4Full) ^ q->o) & (s->seen_cap - 1);
+    for (;; h = (h + 1) & (s->seen_cap - 1)) {
+        uint64_t *e = s->seen + 3 * h;
+        if (!e[0]) {
+            e[0] = q->s, e[1] = q->p, e[2] = q->o;
+            s->nseen++;
+            return 0;
+        }
+        if (e[0] == q->s && e[1] == q->p && e[2] == q->o) return 1;
+    }
+}
 
 static lmdb_inst *inst_of(librdf_storage *s)
 {
@@ -153,7 +194,20 @@ static rl_status id_for_node(lmdb_inst *in, librdf_node *n, int create, rl_id *i
 static int stream_fill(lmdb_stream *s)
 {
     rl_quad prev = s->q;
-    s->has = rl_qs_iter_next(s->it, &s->q) == 1;
+    for (;;) {
+        s->has = rl_qs_iter_next(s->it, &s->q) == 1;
+        if (!s->has || !s->gset) break;
+        int in = 0;
+        for (size_t i = 0; i < s->ngset && !in; i++) in = s->q.c == s->gset[i];
+        if (!in) continue;
+        int dup = seen_before(s, &s->q);
+        if (dup < 0) {
+            log_error(s->in, "a merged default graph of more than 33 million triples");
+            s->has = 0;
+            break;
+        }
+        if (!dup) break;
+    }
     if (!s->has) {
         librdf_statement_clear(s->st);
         if (s->ctx) librdf_free_node(s->ctx);
@@ -205,6 +259,11 @@ static void stream_finished(void *ud)
     s->filled = 0;
     rl_qs_iter_free(s->it);
     s->it = NULL;
+    free(s->seen);
+    s->seen = NULL;
+    s->seen_cap = s->nseen = 0;
+    s->gset = NULL;
+    s->ngset = 0;
     if (s->st && in->nfree_streams < STREAM_POOL) { /* keep the statement object too */
         librdf_statement_clear(s->st);
         s->next_free = in->free_streams;
@@ -216,8 +275,19 @@ static void stream_finished(void *ud)
     free(s);
 }
 
+static librdf_stream *stream_for_set(lmdb_inst *in, librdf_statement *pat, librdf_node *ctx,
+                                     rl_qs_graph_mode mode, const rl_id *gset, size_t ngset);
+
 static librdf_stream *stream_for(lmdb_inst *in, librdf_statement *pat, librdf_node *ctx,
                                  rl_qs_graph_mode mode)
+{
+    return stream_for_set(in, pat, ctx, mode, NULL, 0);
+}
+
+/* gset: report only quads of these graphs, each (s,p,o) once (mode must
+ * be RL_QS_ALL_QUADS). */
+static librdf_stream *stream_for_set(lmdb_inst *in, librdf_statement *pat, librdf_node *ctx,
+                                     rl_qs_graph_mode mode, const rl_id *gset, size_t ngset)
 {
     rl_quad q = {0, 0, 0, 0};
     librdf_node *parts[3] = {NULL, NULL, NULL};
@@ -247,6 +317,8 @@ static librdf_stream *stream_for(lmdb_inst *in, librdf_statement *pat, librdf_no
         s->in = in;
         s->st = librdf_new_statement(in->world);
     }
+    s->gset = gset;
+    s->ngset = ngset;
     if (!s->st || rl_qs_find(in->qs, &q, mode, &s->it) != RL_OK) {
         log_error(in, rl_qs_errmsg(in->qs));
         stream_finished(s);
@@ -318,6 +390,8 @@ static void lmdb_terminate(librdf_storage *storage)
     free(in->cache);
     free(in->ptrs);
     if (in->default_graph) librdf_free_node(in->default_graph);
+    free(in->ds_default);
+    free(in->ds_named);
     rl_qs_free(in->qs);
     rl_buf_free(&in->enc);
     free(in);
@@ -436,8 +510,52 @@ static int lmdb_context_remove_statements(librdf_storage *storage, librdf_node *
  * (?default-graph=IRI) that one graph. */
 static librdf_stream *default_stream(lmdb_inst *in, librdf_statement *pat)
 {
+    if (in->ds_on) { /* a query's dataset: FROM graphs (none = an empty default graph) */
+        if (!in->nds_default) return librdf_new_empty_stream(in->world);
+        return stream_for_set(in, pat, NULL, RL_QS_ALL_QUADS, in->ds_default, in->nds_default);
+    }
     if (in->default_graph) return stream_for(in, pat, in->default_graph, RL_QS_IN_GRAPH);
     return stream_for(in, pat, NULL, RL_QS_UNION);
+}
+
+/* Whether a named graph is in the query's dataset (always, without one). */
+static int named_in_dataset(lmdb_inst *in, librdf_node *ctx)
+{
+    if (!in->ds_on) return 1;
+    rl_id c = 0;
+    if (id_for_node(in, ctx, 0, &c) != RL_OK || !c) return 0;
+    for (size_t i = 0; i < in->nds_named; i++)
+        if (in->ds_named[i] == c) return 1;
+    return 0;
+}
+
+rl_status rl_rdf_lmdb_set_dataset(librdf_storage *storage, const char *const *dflt, size_t nd,
+                                  const char *const *named, size_t nn)
+{
+    lmdb_inst *in = inst_of(storage);
+    free(in->ds_default);
+    free(in->ds_named);
+    in->ds_default = in->ds_named = NULL;
+    in->nds_default = in->nds_named = 0;
+    in->ds_on = nd || nn;
+    if (!in->ds_on) return RL_OK;
+    in->ds_default = calloc(nd + 1, sizeof *in->ds_default);
+    in->ds_named = calloc(nn + 1, sizeof *in->ds_named);
+    if (!in->ds_default || !in->ds_named) return RL_ERR_NOMEM;
+    for (int k = 0; k < 2; k++) {
+        const char *const *list = k ? named : dflt;
+        size_t n = k ? nn : nd;
+        for (size_t i = 0; i < n; i++) {
+            librdf_node *g = librdf_new_node_from_uri_string(in->world, (const unsigned char *)list[i]);
+            rl_id id = 0;
+            if (g) id_for_node(in, g, 0, &id);
+            if (g) librdf_free_node(g);
+            if (!id) continue; /* a graph the store does not have: empty */
+            if (k) in->ds_named[in->nds_named++] = id;
+            else in->ds_default[in->nds_default++] = id;
+        }
+    }
+    return RL_OK;
 }
 
 static int lmdb_contains_statement(librdf_storage *storage, librdf_statement *st)
@@ -467,7 +585,9 @@ static librdf_stream *lmdb_find_statements(librdf_storage *storage, librdf_state
 static librdf_stream *lmdb_find_in_context(librdf_storage *storage, librdf_statement *pat,
                                            librdf_node *ctx)
 {
-    return ctx ? stream_for(inst_of(storage), pat, ctx, RL_QS_IN_GRAPH) : default_stream(inst_of(storage), pat);
+    lmdb_inst *in = inst_of(storage);
+    if (ctx && !named_in_dataset(in, ctx)) return librdf_new_empty_stream(in->world);
+    return ctx ? stream_for(in, pat, ctx, RL_QS_IN_GRAPH) : default_stream(in, pat);
 }
 
 /* Context iterator over a snapshot of the graph id list. */
@@ -516,7 +636,16 @@ static librdf_iterator *lmdb_get_contexts(librdf_storage *storage)
         free(c);
         return NULL;
     }
-    if (in->default_graph) {
+    if (in->ds_on) { /* a query's dataset: its named graphs only */
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++)
+            for (size_t j = 0; j < in->nds_named; j++)
+                if (c->ids[i] == in->ds_named[j]) {
+                    c->ids[k++] = c->ids[i];
+                    break;
+                }
+        c->n = k;
+    } else if (in->default_graph) {
         /* strict mode: the named graphs are the others, without the
          * default graph and rootline's provenance graph */
         rl_id skip[2] = {0, 0};

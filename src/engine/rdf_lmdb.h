@@ -26,5 +26,12 @@ rl_status rl_rdf_lmdb_register(librdf_world *world);
 /* The quad store behind an "lmdb" storage, or NULL if `storage` is not one.
  * Borrowed: valid as long as the storage. */
 rl_qs *rl_rdf_lmdb_quads(librdf_storage *storage);
+/* Sets the dataset of the next queries (SPARQL FROM / FROM NAMED, or the
+ * protocol's default-graph-uri / named-graph-uri): the default graph is the
+ * RDF merge of `dflt` (each triple once; none = empty), and GRAPH ranges
+ * over `named` only.  nd = nn = 0 turns it off (the store's own default).
+ * IRIs the store does not know are empty graphs.  RL_ERR_NOMEM only. */
+rl_status rl_rdf_lmdb_set_dataset(librdf_storage *storage, const char *const *dflt, size_t nd,
+                                  const char *const *named, size_t nn);
 
 #endif

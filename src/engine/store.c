@@ -305,3 +305,10 @@ rl_status rl_store_stats_get(rl_store *st, rl_store_stats *out, char *err, size_
     if (it) librdf_free_iterator(it);
     return RL_OK;
 }
+
+rl_status rl_store_set_dataset(rl_store *st, const char *const *dflt, size_t nd, const char *const *named,
+                               size_t nn)
+{
+    if (!st->qs) return nd || nn ? RL_ERR_UNSUPPORTED : RL_OK;
+    return rl_rdf_lmdb_set_dataset(st->storage, dflt, nd, named, nn);
+}

@@ -44,6 +44,11 @@ librdf_world *rl_store_world(rl_store *st);
 librdf_model *rl_store_model(rl_store *st);
 /* The quad store for lmdb: stores, NULL for other storages.  Borrowed. */
 rl_qs *rl_store_quads(rl_store *st);
+/* The dataset of the next queries (FROM / FROM NAMED, default-graph-uri /
+ * named-graph-uri; rdf_lmdb.h); none of either = the store's own default.
+ * RL_ERR_UNSUPPORTED on storages other than lmdb when a dataset is given. */
+rl_status rl_store_set_dataset(rl_store *st, const char *const *dflt, size_t nd, const char *const *named,
+                               size_t nn);
 /* The storage kind ("lmdb", "trees", "hashes", ...).  Borrowed. */
 const char *rl_store_kind(const rl_store *st);
 

@@ -130,7 +130,7 @@ static rl_status solve_here(void *ctx, const char *select, json_t **out, char *e
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return RL_ERR_NOMEM;
-    rl_query_options qo = {NULL, {0}, 0, NULL, NULL};
+    rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL};
     rl_status s = rl_query_run(ctx, select, RL_FMT_JSON, f, &qo, NULL, err, cap);
     fclose(f);
     if (s == RL_OK) {
@@ -177,11 +177,17 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer
         json_decref(j);
         return r;
     }
+    /* the protocol's dataset parameters, NULL-terminated */
+    json_t *jd = json_object_get(j, "default_graph_uri"), *jn = json_object_get(j, "named_graph_uri");
+    const char *dg[65] = {NULL}, *ng[65] = {NULL};
+    for (size_t i = 0; i < json_array_size(jd) && i < 64; i++) dg[i] = json_string_value(json_array_get(jd, i));
+    for (size_t i = 0; i < json_array_size(jn) && i < 64; i++) ng[i] = json_string_value(json_array_get(jn, i));
     sink k = {fd, 0, 0, RL_FMT_JSON, malloc(HOLD_BACK), 0};
     cookie_io_functions_t io = {NULL, sink_write, NULL, NULL};
     FILE *out = k.buf ? fopencookie(&k, "w", io) : NULL;
     char err[2048] = "";
-    rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0)}, 0, accept ? accept : "", &k.fmt};
+    rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0)}, 0, accept ? accept : "", &k.fmt,
+                          json_array_size(jd) ? dg : NULL, json_array_size(jn) ? ng : NULL};
     rl_status s = out ? rl_query_run(st, query, RL_FMT_JSON, out, &o, NULL, err, sizeof err) : RL_ERR_NOMEM;
     if (out) {
         setvbuf(out, NULL, _IONBF, 0); /* nothing left in stdio */

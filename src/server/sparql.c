@@ -145,6 +145,42 @@ static char *form_value(const char *body, size_t n, const char *key)
     return NULL;
 }
 
+/* default-graph-uri / named-graph-uri values: from the URL and a form body. */
+typedef struct ds_args {
+    json_t *dflt, *named;
+} ds_args;
+
+static enum MHD_Result ds_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    ds_args *a = cls;
+    (void)kind;
+    if (value && !strcmp(key, "default-graph-uri")) json_array_append_new(a->dflt, json_string(value));
+    if (value && !strcmp(key, "named-graph-uri")) json_array_append_new(a->named, json_string(value));
+    return MHD_YES;
+}
+
+static void ds_form(ds_args *a, const char *body, size_t n)
+{
+    const char *p = body, *end = body + n;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(e - p));
+        if (eq) {
+            char key[32], *v = strndup(eq + 1, (size_t)(e - eq - 1));
+            snprintf(key, sizeof key, "%.*s", (int)(eq - p < 31 ? eq - p : 31), p);
+            if (v) {
+                for (char *q = v; *q; q++)
+                    if (*q == '+') *q = ' ';
+                MHD_http_unescape(v);
+                ds_arg(a, MHD_POSTDATA_KIND, key, v);
+                free(v);
+            }
+        }
+        p = amp ? amp + 1 : end;
+    }
+}
+
 static void send_service_description(struct MHD_Connection *c, unsigned *code)
 {
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
@@ -262,7 +298,7 @@ static req *alloc_req(rl_sparql *s)
 }
 
 static enum MHD_Result run_query(rl_sparql *s, struct MHD_Connection *c, req *q, const char *query,
-                                 const char *timeout_arg, unsigned *code)
+                                 const char *timeout_arg, ds_args *ds, unsigned *code)
 {
     double t = s->o.timeout;
     if (timeout_arg && *timeout_arg) {
@@ -282,6 +318,8 @@ static enum MHD_Result run_query(rl_sparql *s, struct MHD_Connection *c, req *q,
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     json_t *j = json_pack("{s:s,s:s,s:I}", "query", query, "accept", accept ? accept : "", "max_rows",
                           (json_int_t)s->o.max_rows);
+    if (j && json_array_size(ds->dflt)) json_object_set(j, "default_graph_uri", ds->dflt);
+    if (j && json_array_size(ds->named)) json_object_set(j, "named_graph_uri", ds->named);
     char *msg = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     int fd = rl_exec_fd(ex);
@@ -379,6 +417,8 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
         return fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
                     (unsigned long long)s->o.max_body);
     char *query = NULL, *timeout = NULL;
+    ds_args ds = {json_array(), json_array()};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, ds_arg, &ds);
     const char *uq = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "query");
     const char *ut = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timeout");
     if (post) {
@@ -389,6 +429,7 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
         } else if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
             query = form_value(body, q->body.len, "query");
             timeout = form_value(body, q->body.len, "timeout");
+            ds_form(&ds, body, q->body.len);
             if (!query && form_value(body, q->body.len, "update"))
                 return fail(s, c, O_CLIENT, 400, code, "updates go to /update, not /sparql");
         } else {
@@ -403,15 +444,19 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
     if (!query || !*query) {
         free(query);
         free(timeout);
+        json_decref(ds.dflt);
+        json_decref(ds.named);
         if (get) {
             send_service_description(c, code);
             return MHD_YES;
         }
         return fail(s, c, O_CLIENT, 400, code, "no query: expected query=... or an application/sparql-query body");
     }
-    enum MHD_Result r = run_query(s, c, q, query, timeout ? timeout : ut, code);
+    enum MHD_Result r = run_query(s, c, q, query, timeout ? timeout : ut, &ds, code);
     free(query);
     free(timeout);
+    json_decref(ds.dflt);
+    json_decref(ds.named);
     return r;
 }
 

@@ -310,6 +310,14 @@ def run_one(t, rootline, timeout):
                 to_nquads(d, file_iri(d), out)
             for d, name in t.get("named", []):
                 to_nquads(d, name, out)
+            # graphs a query names with FROM / FROM NAMED: in the store under
+            # their IRIs (rootline fetches nothing, so they are loaded here)
+            if "query" in t:
+                qdir = os.path.dirname(t["query"])
+                for m in re.finditer(r"FROM\s+(?:NAMED\s+)?<([^>]*)>", open(t["query"], encoding="utf-8").read(), re.I):
+                    f = os.path.join(qdir, m.group(1)) if "://" not in m.group(1) else m.group(1).replace("file://", "")
+                    if os.path.exists(f) and f not in t["data"] and f not in t["graphs"]:
+                        to_nquads(f, file_iri(f), out)
         store = "lmdb:%s/store?default-graph=%s" % (work, DEFAULT_GRAPH)
         if os.path.getsize(nq):
             p = subprocess.run([rootline, "--store", store, "import", "--quiet", nq], capture_output=True, text=True)
