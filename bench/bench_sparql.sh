@@ -30,6 +30,12 @@ VSQL=11112
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
+for port in $RLPORT $VPORT $VSQL; do # another server on these ports would answer instead
+  if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port on 127.0.0.1 is in use: stop what listens there first" >&2
+    exit 1
+  fi
+done
 rm -rf "$W"
 mkdir -p "$W/virt"
 
@@ -117,9 +123,12 @@ virtuoso-t +foreground +configfile "$W/virt/virtuoso.ini" >"$W/virt/stdout" 2>&1
 VP=$!
 PIDS="$PIDS $VP"
 i=0; until isql-vt "$VSQL" dba dba exec="select 1;" >/dev/null 2>&1 || [ $i -ge 120 ]; do sleep 0.5; i=$((i + 1)); done
+kill -0 $VP 2>/dev/null || { echo "virtuoso did not start: $(tail -3 "$W/virt/virtuoso.log")" >&2; exit 1; }
 v0=$(date +%s.%N)
 isql-vt "$VSQL" dba dba exec="ld_dir('$W', 'h.nt', 'http://bench/'); rdf_loader_run(); checkpoint;" >"$W/virt/load.log" 2>&1
 v1=$(date +%s.%N)
+vn=$(isql-vt "$VSQL" dba dba exec="SPARQL SELECT COUNT(*) FROM <http://bench/> WHERE { ?s ?p ?o };" 2>/dev/null | awk '/^[0-9]+ *$/ {print $1; exit}')
+echo "virtuoso holds ${vn:-?} triples in <http://bench/>"
 read -r vq vp50 vp99 verr <<EOF
 $(run_wrk virtuoso "http://127.0.0.1:$VPORT" $VP)
 EOF

@@ -29,6 +29,9 @@ struct rl_exec_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t started, crashed, killed;
+    uint64_t next_ticket, serving; /* FIFO: waiters are served in arrival order */
+    uint64_t abandoned[1024];      /* tickets of waiters that timed out */
+    size_t nabandoned;
 };
 
 /* fork + exec `exe --store URI __executor --fd 3`; only async-signal-safe
@@ -117,8 +120,11 @@ rl_exec *rl_exec_acquire(rl_exec_pool *p, int wait_ms)
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&p->mu);
     rl_exec *got = NULL;
+    uint64_t ticket = p->next_ticket++;
     for (;;) {
-        for (unsigned i = 0; i < p->n && !got; i++) {
+        /* only the oldest waiter takes an executor: a fair queue keeps the
+         * latency tail short when every executor is busy */
+        for (unsigned i = 0; i < p->n && !got && ticket == p->serving; i++) {
             rl_exec *e = &p->e[i];
             if (e->busy) continue;
             if (e->fd < 0 && spawn(p, e)) continue; /* replace a dead one now */
@@ -128,6 +134,23 @@ rl_exec *rl_exec_acquire(rl_exec_pool *p, int wait_ms)
         if (got) break;
         if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) break;
     }
+    if (!got && ticket >= p->serving) { /* gave up: step out of the line */
+        if (ticket == p->serving) p->serving++;
+        else p->abandoned[p->nabandoned < 1024 ? p->nabandoned++ : 0] = ticket;
+    }
+    if (got) p->serving++;
+    /* skip tickets of waiters that gave up */
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < p->nabandoned; i++)
+            if (p->abandoned[i] == p->serving) {
+                p->serving++;
+                p->abandoned[i] = p->abandoned[--p->nabandoned];
+                again = 1;
+                break;
+            }
+    }
+    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return got;
 }
@@ -140,7 +163,7 @@ void rl_exec_release(rl_exec_pool *p, rl_exec *e, int healthy)
         spawn(p, e); /* pre-start the replacement; retried at acquire on failure */
     }
     e->busy = 0;
-    pthread_cond_signal(&p->cv);
+    pthread_cond_broadcast(&p->cv); /* the oldest waiter must see it */
     pthread_mutex_unlock(&p->mu);
 }
 
