@@ -19,9 +19,17 @@ static int find_service(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
 /* Parses with rasqal to report syntax errors and refuse unsafe forms. */
 #define MAX_DATASET 64
 
+#define MAX_EMPTY 256
+
 typedef struct dataset {
     char *dflt[MAX_DATASET], *named[MAX_DATASET];
     size_t nd, nn;
+    /* an aggregate query without GROUP BY: its one row over an empty match */
+    char *empty_names[MAX_EMPTY + 1];
+    rl_empty_value empty_values[MAX_EMPTY];
+    size_t nempty;
+    char *vars[MAX_EMPTY + 1]; /* projected variables, NULL-terminated */
+    size_t nvars;
 } dataset;
 
 static void dataset_free(dataset *d)
@@ -29,6 +37,12 @@ static void dataset_free(dataset *d)
     for (size_t i = 0; i < d->nd; i++) free(d->dflt[i]);
     for (size_t i = 0; i < d->nn; i++) free(d->named[i]);
     d->nd = d->nn = 0;
+    for (size_t i = 0; i < d->nempty; i++) free(d->empty_names[i]);
+    d->nempty = 0;
+    d->empty_names[0] = NULL;
+    for (size_t i = 0; i < d->nvars; i++) free(d->vars[i]);
+    d->nvars = 0;
+    d->vars[0] = NULL;
 }
 
 static rl_status query_check(rl_store *st, const char *text, const char *base, int *graph,
@@ -57,6 +71,45 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, i
         goto out;
     }
     *graph = verb == RASQAL_QUERY_VERB_CONSTRUCT || verb == RASQAL_QUERY_VERB_DESCRIBE;
+    if (verb == RASQAL_QUERY_VERB_SELECT) { /* the head's variables */
+        raptor_sequence *vars = rasqal_query_get_bound_variable_sequence(q);
+        for (int i = 0; vars && i < raptor_sequence_size(vars) && ds->nvars < MAX_EMPTY; i++) {
+            rasqal_variable *v = raptor_sequence_get_at(vars, i);
+            if (v && v->name && (ds->vars[ds->nvars] = strdup((const char *)v->name))) ds->nvars++;
+        }
+        ds->vars[ds->nvars] = NULL;
+    }
+    /* SELECT (COUNT(?x) AS ?n) ... without GROUP BY: one row even over nothing */
+    if (verb == RASQAL_QUERY_VERB_SELECT && !rasqal_query_get_group_condition(q, 0)) {
+        raptor_sequence *vars = rasqal_query_get_bound_variable_sequence(q);
+        int aggregate = 0;
+        for (int i = 0; vars && i < raptor_sequence_size(vars) && ds->nempty < MAX_EMPTY; i++) {
+            rasqal_variable *v = raptor_sequence_get_at(vars, i);
+            rasqal_expression *e = v ? v->expression : NULL;
+            if (!e) continue;
+            rl_empty_value ev = RL_EMPTY_UNBOUND;
+            switch (e->op) {
+            case RASQAL_EXPR_COUNT:
+            case RASQAL_EXPR_SUM:
+            case RASQAL_EXPR_AVG: ev = RL_EMPTY_ZERO, aggregate = 1; break;
+            case RASQAL_EXPR_GROUP_CONCAT: ev = RL_EMPTY_STRING, aggregate = 1; break;
+            case RASQAL_EXPR_MIN:
+            case RASQAL_EXPR_MAX:
+            case RASQAL_EXPR_SAMPLE: aggregate = 1; break;
+            default: break;
+            }
+            char *nm = strdup((const char *)v->name);
+            if (!nm) break;
+            ds->empty_names[ds->nempty] = nm;
+            ds->empty_values[ds->nempty++] = ev;
+        }
+        ds->empty_names[ds->nempty] = NULL;
+        if (!aggregate) { /* not an aggregate query: no such row */
+            for (size_t i = 0; i < ds->nempty; i++) free(ds->empty_names[i]);
+            ds->nempty = 0;
+            ds->empty_names[0] = NULL;
+        }
+    }
     /* FROM / FROM NAMED: librdf drops them, rootline applies them */
     for (int i = 0; rasqal_query_get_data_graph(q, i); i++) {
         rasqal_data_graph *dg = rasqal_query_get_data_graph(q, i);
@@ -109,14 +162,17 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         return s;
     }
     text = safe.data ? (const char *)safe.data : "";
-    dataset ds = {{NULL}, {NULL}, 0, 0};
+    dataset ds;
+    memset(&ds, 0, sizeof ds);
     if ((s = query_check(st, text, base, &graph, &ds, err, cap)) != RL_OK) {
         dataset_free(&ds);
         rl_buf_free(&safe);
         return s;
     }
     if (opt && (opt->default_graphs || opt->named_graphs)) { /* the protocol's parameters win */
-        dataset_free(&ds);
+        for (size_t i = 0; i < ds.nd; i++) free(ds.dflt[i]);
+        for (size_t i = 0; i < ds.nn; i++) free(ds.named[i]);
+        ds.nd = ds.nn = 0;
         for (const char *const *g = opt->default_graphs; g && *g && ds.nd < MAX_DATASET; g++) ds.dflt[ds.nd++] = strdup(*g);
         for (const char *const *g = opt->named_graphs; g && *g && ds.nn < MAX_DATASET; g++) ds.named[ds.nn++] = strdup(*g);
     }
@@ -163,7 +219,9 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         if (!graph && rl_format_is_graph(fmt)) fmt = RL_FMT_JSON;
     }
     if (opt && opt->format_out) *opt->format_out = fmt;
-    s = rl_results_write(w, res, fmt, out, opt ? &opt->limits : NULL, rows, err, cap);
+    rl_write_limits lim = {opt ? opt->limits.max_rows : 0, NULL, NULL, ds.nvars ? (const char *const *)ds.vars : NULL};
+    if (ds.nempty) lim.empty_names = (const char *const *)ds.empty_names, lim.empty_values = ds.empty_values;
+    s = rl_results_write(w, res, fmt, out, &lim, rows, err, cap);
 out:
     if (res) librdf_free_query_results(res);
     if (q) librdf_free_query(q);

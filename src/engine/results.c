@@ -185,11 +185,72 @@ typedef struct table_rows {
     int nvars;
 } table_rows;
 
-static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *out,
-                                uint64_t max_rows, uint64_t *rows, char *err, size_t cap)
+#define RL_MAX_VARS 1024
+
+/* One row of bindings; vals[i] may be NULL (unbound). */
+static rl_status write_row(const char *const *names, rl_format fmt, FILE *out, int nv, librdf_node **vals,
+                           rl_buf *cell, table_rows *tab, uint64_t index, char *err, size_t cap)
+{
+    rl_status st = RL_OK;
+    json_t *row = fmt == RL_FMT_JSON ? json_object() : NULL;
+    if (fmt == RL_FMT_XML) fputs("  <result>\n", out);
+    for (int i = 0; i < nv; i++) {
+        librdf_node *v = i < RL_MAX_VARS ? vals[i] : NULL;
+        const char *name = names[i];
+        if (fmt == RL_FMT_JSON && v) json_object_set_new(row, name, term_json(v));
+        else if (fmt == RL_FMT_XML && v) {
+            fputs("    <binding name=\"", out);
+            xml_escape(out, (const unsigned char *)name, strlen(name));
+            fputs("\">", out);
+            xml_term(out, v);
+            fputs("</binding>\n", out);
+        } else if (fmt == RL_FMT_CSV) {
+            if (i) fputc(',', out);
+            if (v) {
+                rl_buf_clear(cell);
+                term_plain(v, cell);
+                csv_field(out, cell->data, cell->len);
+            }
+        } else if (fmt == RL_FMT_TSV) {
+            if (i) fputc('\t', out);
+            if (v) {
+                size_t n;
+                unsigned char *s = raptor_term_to_counted_string(v, &n);
+                if (s) fwrite(s, 1, n, out);
+                raptor_free_memory(s);
+            }
+        } else if (fmt == RL_FMT_TABLE) {
+            rl_buf_clear(cell);
+            if (v) term_plain(v, cell);
+            size_t dw = cell->len ? display_width(cell->data, cell->len) : 0;
+            if (dw > tab->width[i]) tab->width[i] = dw;
+            if (rl_buf_append(&tab->cells, cell->data ? cell->data : (unsigned char *)"", cell->len) != RL_OK ||
+                rl_buf_append(&tab->cells, "", 1) != RL_OK)
+                st = rl_errorf(err, cap, RL_ERR_LIMIT, "table output over 1 GiB: use csv");
+        }
+    }
+    if (row) {
+        if (index) fputc(',', out);
+        json_dumpf(row, out, JSON_COMPACT);
+        json_decref(row);
+    }
+    if (fmt == RL_FMT_XML) fputs("  </result>\n", out);
+    if (fmt == RL_FMT_CSV) fputs("\r\n", out);
+    if (fmt == RL_FMT_TSV) fputc('\n', out);
+    return st;
+}
+
+static rl_status write_bindings(librdf_world *world, librdf_query_results *res, rl_format fmt, FILE *out,
+                                const rl_write_limits *lim, uint64_t max_rows, uint64_t *rows, char *err,
+                                size_t cap)
 {
     int nv = librdf_query_results_get_bindings_count(res);
     rl_status st = RL_OK;
+    const char *names[RL_MAX_VARS];
+    if (nv > RL_MAX_VARS) nv = RL_MAX_VARS;
+    for (int i = 0; i < nv; i++) names[i] = librdf_query_results_get_binding_name(res, i);
+    if (nv <= 0 && lim && lim->var_names) /* librdf lists no variables when nothing matched */
+        for (nv = 0; lim->var_names[nv] && nv < RL_MAX_VARS; nv++) names[nv] = lim->var_names[nv];
     rl_buf cell;
     table_rows tab = {{0}, NULL, nv};
     rl_buf_init(&cell, 0);
@@ -201,7 +262,7 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
     if (fmt == RL_FMT_JSON) {
         json_t *vars = json_array();
         for (int i = 0; i < nv; i++)
-            json_array_append_new(vars, json_string(librdf_query_results_get_binding_name(res, i)));
+            json_array_append_new(vars, json_string(names[i]));
         fputs("{\"head\":{\"vars\":", out);
         json_dumpf(vars, out, JSON_COMPACT | JSON_ENCODE_ANY);
         fputs("},\"results\":{\"bindings\":[", out);
@@ -210,7 +271,7 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
         fputs("<?xml version=\"1.0\"?>\n<sparql xmlns=\"http://www.w3.org/2005/sparql-results#\">\n"
               "<head>\n", out);
         for (int i = 0; i < nv; i++) {
-            const char *n = librdf_query_results_get_binding_name(res, i);
+            const char *n = names[i];
             fputs("  <variable name=\"", out);
             xml_escape(out, (const unsigned char *)n, strlen(n));
             fputs("\"/>\n", out);
@@ -218,7 +279,7 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
         fputs("</head>\n<results>\n", out);
     } else {
         for (int i = 0; i < nv; i++) {
-            const char *n = librdf_query_results_get_binding_name(res, i);
+            const char *n = names[i];
             if (fmt == RL_FMT_CSV) fprintf(out, "%s%s", i ? "," : "", n);
             else if (fmt == RL_FMT_TSV) fprintf(out, "%s?%s", i ? "\t" : "", n);
             else {
@@ -239,55 +300,32 @@ static rl_status write_bindings(librdf_query_results *res, rl_format fmt, FILE *
                            (unsigned long long)max_rows);
             break;
         }
-        json_t *row = fmt == RL_FMT_JSON ? json_object() : NULL;
-        if (fmt == RL_FMT_XML) fputs("  <result>\n", out);
-        for (int i = 0; i < nv; i++) {
-            librdf_node *v = librdf_query_results_get_binding_value(res, i);
-            const char *name = librdf_query_results_get_binding_name(res, i);
-            if (fmt == RL_FMT_JSON && v) json_object_set_new(row, name, term_json(v));
-            else if (fmt == RL_FMT_XML && v) {
-                fputs("    <binding name=\"", out);
-                xml_escape(out, (const unsigned char *)name, strlen(name));
-                fputs("\">", out);
-                xml_term(out, v);
-                fputs("</binding>\n", out);
-            } else if (fmt == RL_FMT_CSV) {
-                if (i) fputc(',', out);
-                if (v) {
-                    rl_buf_clear(&cell);
-                    term_plain(v, &cell);
-                    csv_field(out, cell.data, cell.len);
-                }
-            } else if (fmt == RL_FMT_TSV) {
-                if (i) fputc('\t', out);
-                if (v) {
-                    size_t n;
-                    unsigned char *s = raptor_term_to_counted_string(v, &n);
-                    if (s) fwrite(s, 1, n, out);
-                    raptor_free_memory(s);
-                }
-            } else if (fmt == RL_FMT_TABLE) {
-                rl_buf_clear(&cell);
-                if (v) term_plain(v, &cell);
-                size_t dw = cell.len ? display_width(cell.data, cell.len) : 0;
-                if (dw > tab.width[i]) tab.width[i] = dw;
-                if (rl_buf_append(&tab.cells, cell.data ? cell.data : (unsigned char *)"",
-                                  cell.len) != RL_OK ||
-                    rl_buf_append(&tab.cells, "", 1) != RL_OK)
-                    st = rl_errorf(err, cap, RL_ERR_LIMIT, "table output over 1 GiB: use csv");
-            }
-            if (v) librdf_free_node(v);
-        }
-        if (row) {
-            if (*rows) fputc(',', out);
-            json_dumpf(row, out, JSON_COMPACT);
-            json_decref(row);
-        }
-        if (fmt == RL_FMT_XML) fputs("  </result>\n", out);
-        if (fmt == RL_FMT_CSV) fputs("\r\n", out);
-        if (fmt == RL_FMT_TSV) fputc('\n', out);
+        librdf_node *vals[RL_MAX_VARS];
+        for (int i = 0; i < nv && i < RL_MAX_VARS; i++) vals[i] = librdf_query_results_get_binding_value(res, i);
+        st = write_row(names, fmt, out, nv, vals, &cell, &tab, *rows, err, cap);
+        for (int i = 0; i < nv && i < RL_MAX_VARS; i++)
+            if (vals[i]) librdf_free_node(vals[i]);
         (*rows)++;
         if (st != RL_OK) break;
+    }
+    if (st == RL_OK && *rows == 0 && lim && lim->empty_names) { /* the one row of an aggregate */
+        librdf_node *vals[RL_MAX_VARS] = {NULL};
+        librdf_world *w = world;
+        for (int i = 0; i < nv && i < RL_MAX_VARS; i++) {
+            const char *name = names[i];
+            for (size_t k = 0; lim->empty_names[k]; k++)
+                if (!strcmp(lim->empty_names[k], name) && lim->empty_values[k] != RL_EMPTY_UNBOUND) {
+                    librdf_uri *dt = lim->empty_values[k] == RL_EMPTY_ZERO
+                                         ? librdf_new_uri(w, (const unsigned char *)"http://www.w3.org/2001/XMLSchema#integer")
+                                         : NULL;
+                    vals[i] = librdf_new_node_from_typed_literal(w, (const unsigned char *)(dt ? "0" : ""), NULL, dt);
+                    if (dt) librdf_free_uri(dt);
+                }
+        }
+        st = write_row(names, fmt, out, nv, vals, &cell, &tab, 0, err, cap);
+        for (int i = 0; i < nv && i < RL_MAX_VARS; i++)
+            if (vals[i]) librdf_free_node(vals[i]);
+        (*rows)++;
     }
     if (fmt == RL_FMT_JSON) fputs("]}}\n", out);
     else if (fmt == RL_FMT_XML) fputs("</results>\n</sparql>\n", out);
@@ -391,5 +429,5 @@ rl_status rl_results_write(librdf_world *w, librdf_query_results *res, rl_format
         return rl_errorf(err, cap, RL_ERR_USAGE,
                          "a SELECT/ASK result needs json, xml, csv, tsv or table");
     if (librdf_query_results_is_boolean(res)) return write_boolean(res, fmt, out);
-    return write_bindings(res, fmt, out, max, rows, err, cap);
+    return write_bindings(w, res, fmt, out, lim, max, rows, err, cap);
 }

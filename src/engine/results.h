@@ -38,8 +38,20 @@ const char *rl_format_mime(rl_format f);
 /* Whether the format writes graphs (Turtle...) rather than bindings. */
 int rl_format_is_graph(rl_format f);
 
+/* What an aggregate gives over an empty match (SPARQL 1.1 §18.5.1):
+ * COUNT, SUM, AVG 0; GROUP_CONCAT ""; MIN, MAX, SAMPLE unbound. */
+typedef enum rl_empty_value { RL_EMPTY_UNBOUND = 0, RL_EMPTY_ZERO, RL_EMPTY_STRING } rl_empty_value;
+
 typedef struct rl_write_limits {
     uint64_t max_rows; /* 0 = 10 million */
+    /* An aggregate query without GROUP BY has exactly one row, even over an
+     * empty match (rasqal gives none): when set and no row came, this row is
+     * written; NULL-terminated variable names and their values. */
+    const char *const *empty_names;
+    const rl_empty_value *empty_values;
+    /* the query's projected variables (NULL-terminated), for the head when
+     * librdf reports none (it does when nothing matched) */
+    const char *const *var_names;
 } rl_write_limits;
 
 /* Writes `res` (bindings, boolean or graph) to `out` in format `fmt`.  A
