@@ -14,5 +14,6 @@ echo "== ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROOTLINE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$JOBS" >/dev/null
 echo "== tests (ASan+UBSan)"
+export RL_W3C_ROOTLINE="$PWD/build-release/rootline"
 cd build-asan
 ctest --output-on-failure -j"$JOBS" --timeout 1200
