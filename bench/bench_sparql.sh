@@ -28,7 +28,11 @@ RLPORT=18180
 VPORT=18890
 VSQL=11112
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null; done; }
+cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  sleep 2
+  for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+}
 trap cleanup EXIT
 for port in $RLPORT $VPORT $VSQL; do # another server on these ports would answer instead
   if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

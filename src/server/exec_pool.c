@@ -21,6 +21,12 @@ struct rl_exec {
     int busy;
 };
 
+/* A thread waiting for an executor: woken alone, in arrival order. */
+typedef struct waiter {
+    pthread_cond_t cv;
+    struct waiter *next;
+} waiter;
+
 struct rl_exec_pool {
     char exe[4096], store[4096];
     int writer;
@@ -29,9 +35,7 @@ struct rl_exec_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t started, crashed, killed;
-    uint64_t next_ticket, serving; /* FIFO: waiters are served in arrival order */
-    uint64_t abandoned[1024];      /* tickets of waiters that timed out */
-    size_t nabandoned;
+    struct waiter *head, *tail; /* FIFO of threads waiting for an executor */
 };
 
 /* fork + exec `exe --store URI __executor --fd 3`; only async-signal-safe
@@ -111,6 +115,19 @@ void rl_exec_pool_free(rl_exec_pool *p)
     free(p);
 }
 
+/* An idle executor (replacing a dead one on the way), or NULL. */
+static rl_exec *take_idle(rl_exec_pool *p)
+{
+    for (unsigned i = 0; i < p->n; i++) {
+        rl_exec *e = &p->e[i];
+        if (e->busy) continue;
+        if (e->fd < 0 && spawn(p, e)) continue; /* replace a dead one now */
+        e->busy = 1;
+        return e;
+    }
+    return NULL;
+}
+
 rl_exec *rl_exec_acquire(rl_exec_pool *p, int wait_ms)
 {
     struct timespec until;
@@ -119,38 +136,25 @@ rl_exec *rl_exec_acquire(rl_exec_pool *p, int wait_ms)
     until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&p->mu);
-    rl_exec *got = NULL;
-    uint64_t ticket = p->next_ticket++;
-    for (;;) {
-        /* only the oldest waiter takes an executor: a fair queue keeps the
-         * latency tail short when every executor is busy */
-        for (unsigned i = 0; i < p->n && !got && ticket == p->serving; i++) {
-            rl_exec *e = &p->e[i];
-            if (e->busy) continue;
-            if (e->fd < 0 && spawn(p, e)) continue; /* replace a dead one now */
-            e->busy = 1;
-            got = e;
+    rl_exec *got = p->head ? NULL : take_idle(p); /* nobody waiting: no queue */
+    if (!got) {
+        /* join the line; a release wakes only the first in it */
+        waiter me = {PTHREAD_COND_INITIALIZER, NULL};
+        if (p->tail) p->tail->next = &me;
+        else p->head = &me;
+        p->tail = &me;
+        for (;;) {
+            if (p->head == &me && (got = take_idle(p))) break;
+            if (pthread_cond_timedwait(&me.cv, &p->mu, &until) == ETIMEDOUT) break;
         }
-        if (got) break;
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) break;
+        /* leave the line */
+        waiter **w = &p->head, *prev = NULL;
+        while (*w && *w != &me) prev = *w, w = &(*w)->next;
+        if (*w) *w = me.next;
+        if (p->tail == &me) p->tail = prev;
+        if (p->head) pthread_cond_signal(&p->head->cv); /* the next one may go on */
+        pthread_cond_destroy(&me.cv);
     }
-    if (!got && ticket >= p->serving) { /* gave up: step out of the line */
-        if (ticket == p->serving) p->serving++;
-        else p->abandoned[p->nabandoned < 1024 ? p->nabandoned++ : 0] = ticket;
-    }
-    if (got) p->serving++;
-    /* skip tickets of waiters that gave up */
-    for (int again = 1; again;) {
-        again = 0;
-        for (size_t i = 0; i < p->nabandoned; i++)
-            if (p->abandoned[i] == p->serving) {
-                p->serving++;
-                p->abandoned[i] = p->abandoned[--p->nabandoned];
-                again = 1;
-                break;
-            }
-    }
-    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     return got;
 }
@@ -163,7 +167,7 @@ void rl_exec_release(rl_exec_pool *p, rl_exec *e, int healthy)
         spawn(p, e); /* pre-start the replacement; retried at acquire on failure */
     }
     e->busy = 0;
-    pthread_cond_broadcast(&p->cv); /* the oldest waiter must see it */
+    if (p->head) pthread_cond_signal(&p->head->cv); /* the first in line */
     pthread_mutex_unlock(&p->mu);
 }
 
