@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "packs.h"
 #include "executor.h"
+#include "update.h"
 #include "server.h"
 
 #include <getopt.h>
@@ -65,7 +66,9 @@ static void usage(FILE *out, const svc_opt *svc, size_t nsvc)
             "  --query-timeout S    default query deadline (default 30)\n"
             "  --query-timeout-max S  cap of the per-request timeout parameter (default 300)\n"
             "  --max-body BYTES     request body limit (default 64 MiB; over it: 413)\n"
-            "  --max-rows N         result rows/triples limit (default 10 million)\n");
+            "  --max-rows N         result rows/triples limit (default 10 million)\n"
+            "  --strict-default-graph  the default graph of queries is <" RL_DEFAULT_GRAPH ">\n"
+            "                       alone (as the W3C tests assume), not the union of all graphs\n");
     for (size_t i = 0; i < nsvc; i++)
         fprintf(out, "  --%s %s\n      %s (repeatable)\n", svc[i].svc->option,
                 svc[i].svc->option_usage, svc[i].svc->option_help);
@@ -85,14 +88,14 @@ int rl_cmd_serve(int argc, char **argv)
 {
     svc_opt svc[MAX_SVC];
     size_t nsvc = collect_services(svc);
-    struct option opts[13 + MAX_SVC] = {
+    struct option opts[14 + MAX_SVC] = {
         {"store", required_argument, 0, 's'},    {"listen", required_argument, 0, 'l'},
         {"spool", required_argument, 0, 'd'},    {"min-free", required_argument, 0, 'm'},
         {"port-file", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
         {"executors", required_argument, 0, 'e'}, {"query-timeout", required_argument, 0, 't'},
         {"query-timeout-max", required_argument, 0, 'T'}, {"max-body", required_argument, 0, 'b'},
-        {"max-rows", required_argument, 0, 'r'}};
-    size_t nopts = 11;
+        {"max-rows", required_argument, 0, 'r'}, {"strict-default-graph", no_argument, 0, 'S'}};
+    size_t nopts = 12;
     for (size_t i = 0; i < nsvc; i++)
         opts[nopts++] = (struct option){svc[i].svc->option, required_argument, 0, 1000 + (int)i};
     opts[nopts] = (struct option){0, 0, 0, 0};
@@ -100,6 +103,8 @@ int rl_cmd_serve(int argc, char **argv)
     rl_sparql_options sp = {0};
     so.log = serve_log;
     const char *store = NULL, *port_file = NULL;
+    int strict = 0;
+    char strict_uri[4200];
     unsigned long long v;
     int c;
     optind = 1;
@@ -132,6 +137,8 @@ int rl_cmd_serve(int argc, char **argv)
             }
             if (c == 't') sp.timeout = d;
             else sp.timeout_max = d;
+        } else if (c == 'S') {
+            strict = 1;
         } else if (c == 'h') {
             usage(stdout, svc, nsvc);
             return RL_EXIT_OK;
@@ -165,6 +172,11 @@ int rl_cmd_serve(int argc, char **argv)
     } else {
         sp.exe = exe;
         sp.store_uri = uri;
+        if (strict) { /* the executors' and the writer's default graph: the designated graph only */
+            snprintf(strict_uri, sizeof strict_uri, "%s%sdefault-graph=" RL_DEFAULT_GRAPH, uri,
+                     strchr(uri, '?') ? "&" : "?");
+            sp.store_uri = strict_uri;
+        }
         so.sparql = &sp;
     }
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <strings.h>
 
 /* Length of the string literal, IRI or comment starting at p (0 if none). */
@@ -69,12 +70,100 @@ static size_t term_len(const char *p)
     return (size_t)(p - s);
 }
 
+static const char *block_end(const char *p);
+static const char *skip_ws(const char *p);
+
+/* DESCRIBE t1 t2 ... [FROM ...] [WHERE] {W} [modifiers] -> CONSTRUCT { ti ?rl_dpi ?rl_doi ... }
+ * [FROM ...] WHERE { {W} OPTIONAL { ti ?rl_dpi ?rl_doi } ... } [modifiers]: every triple with
+ * the resource as subject (librdf cannot run DESCRIBE).  Writes into out and returns 1, or 0
+ * when the query is not a DESCRIBE, -1 for DESCRIBE * (err set). */
+static int rewrite_describe(const char *in, rl_buf *out, rl_status *st, char *err, size_t cap)
+{
+    const char *p = skip_ws(in);
+    while (word_at(p, "PREFIX") || word_at(p, "BASE")) { /* the prologue */
+        const char *q = p;
+        while (*q && *q != '<') q++;
+        size_t n = *q ? opaque_len(q) : 0;
+        if (!n) return 0;
+        p = skip_ws(q + n);
+    }
+    if (!word_at(p, "DESCRIBE")) return 0;
+    const char *prologue_end = p;
+    p = skip_ws(p + 8);
+    const char *terms[32];
+    size_t tl[32], nt = 0;
+    while (*p && *p != '{' && !word_at(p, "WHERE") && !word_at(p, "FROM") && !word_at(p, "LIMIT") &&
+           !word_at(p, "ORDER") && !word_at(p, "OFFSET")) {
+        if (*p == '*') {
+            snprintf(err, cap, "DESCRIBE * is not supported yet: name the variables or IRIs to describe");
+            return -1;
+        }
+        size_t n = *p == '<' ? opaque_len(p) : 0;
+        if (!n)
+            while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '{' && p[n] != '#') n++;
+        if (!n || nt == 32) break;
+        terms[nt] = p, tl[nt++] = n;
+        p = skip_ws(p + n);
+    }
+    const char *from = p;
+    while (word_at(p, "FROM")) { /* keep the dataset clauses */
+        p = skip_ws(p + 4);
+        if (word_at(p, "NAMED")) p = skip_ws(p + 5);
+        p = skip_ws(p + (*p == '<' ? opaque_len(p) : 0));
+    }
+    const char *from_end = p;
+    if (word_at(p, "WHERE")) p = skip_ws(p + 5);
+    const char *w = NULL, *w_end = p;
+    if (*p == '{' && (w_end = block_end(p))) w = p;
+    else w_end = p;
+    *st = rl_buf_append(out, in, (size_t)(prologue_end - in));
+    if (*st == RL_OK) *st = rl_buf_puts(out, "CONSTRUCT {");
+    for (size_t i = 0; i < nt && *st == RL_OK; i++) {
+        *st = rl_buf_puts(out, " ");
+        if (*st == RL_OK) *st = rl_buf_append(out, terms[i], tl[i]);
+        if (*st == RL_OK) *st = rl_buf_printf(out, " ?rl_dp%zu ?rl_do%zu .", i, i);
+    }
+    if (*st == RL_OK) *st = rl_buf_puts(out, " } ");
+    if (*st == RL_OK) *st = rl_buf_append(out, from, (size_t)(from_end - from));
+    if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE { ");
+    if (w && *st == RL_OK) *st = rl_buf_append(out, w, (size_t)(w_end - w));
+    for (size_t i = 0; i < nt && *st == RL_OK; i++) {
+        *st = rl_buf_puts(out, " OPTIONAL { ");
+        if (*st == RL_OK) *st = rl_buf_append(out, terms[i], tl[i]);
+        if (*st == RL_OK) *st = rl_buf_printf(out, " ?rl_dp%zu ?rl_do%zu }", i, i);
+    }
+    if (*st == RL_OK) *st = rl_buf_puts(out, " } ");
+    if (*st == RL_OK) *st = rl_buf_puts(out, w_end);
+    return 1;
+}
+
 rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err, size_t cap)
 {
     rl_status st = RL_OK;
-    const char *p = in;
     *changed = 0;
     rl_buf_clear(out);
+    /* DESCRIBE first: the CONSTRUCT it becomes then goes through the rest */
+    rl_buf desc;
+    rl_buf_init(&desc, out->max);
+    int d = rewrite_describe(in, &desc, &st, err, cap);
+    if (d < 0) {
+        rl_buf_free(&desc);
+        return RL_ERR_UNSUPPORTED;
+    }
+    if (d > 0 && st == RL_OK) {
+        (*changed)++;
+        int more = 0;
+        char *copy = strdup(desc.data ? (const char *)desc.data : "");
+        rl_buf_free(&desc);
+        if (!copy) return RL_ERR_NOMEM;
+        st = rl_guard_rewrite(copy, out, &more, err, cap);
+        free(copy);
+        *changed += more;
+        return st;
+    }
+    rl_buf_free(&desc);
+    if (st != RL_OK) return st;
+    const char *p = in;
     while (*p && st == RL_OK) {
         size_t n = opaque_len(p);
         if (n) {

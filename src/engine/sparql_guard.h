@@ -12,6 +12,9 @@
  * |   call or expression as an argument)  | in the result                  | BIND it to a       |
  * |                                       |                                | variable first     |
  * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
+ * | DESCRIBE <iri> / DESCRIBE ?x WHERE .. | librdf cannot run it           | CONSTRUCT of every |
+ * |                                       |                                | triple with it as  |
+ * |                                       |                                | subject            |
  * | DROP ALL / DROP NAMED (update)        | no operation at all (silently) | DROP -> CLEAR      |
  * | DELETE {..} INSERT {..} WHERE {..}    | syntax error                   | split in two ops   |
  * | DELETE WHERE { GRAPH <g> {..} }       | no operation at all            | DELETE {P} WHERE {P} |

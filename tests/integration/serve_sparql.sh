@@ -73,6 +73,10 @@ check "a body over --max-body is 413 (got $c)" test "$c" = 413
 c=$(code -G "$U" --data-urlencode 'query=SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }')
 check "SERVICE is refused with 400 (got $c)" test "$c" = 400
 
+# DESCRIBE (librdf cannot run it; the guard makes it a CONSTRUCT)
+curl -s -H 'Accept: application/n-triples' -G "$U" --data-urlencode 'query=PREFIX ex: <http://example.org/> DESCRIBE ?d WHERE { ?d ex:code "0200" }' >"$WORK/desc.nt"
+check "DESCRIBE ?d WHERE {...}: every triple of the resource (3)" test "$(grep -c '^<http://example.org/d1>' "$WORK/desc.nt")" = 3
+
 # datasets: FROM, FROM NAMED and the protocol's default-graph-uri / named-graph-uri
 curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode "query=SELECT (COUNT(*) AS ?n) FROM <urn:nothing:here> WHERE { ?s ?p ?o }" >"$WORK/ds1"
 check "FROM a graph the store lacks: an empty default graph (librdf alone ignores FROM)" test "$(tail -n +2 "$WORK/ds1" | tr -d '\r' | grep -c '^[1-9]')" = 0
@@ -141,6 +145,19 @@ rows = list(st.query(sys.argv[2]))
 assert len(rows) == 3, rows
 assert sum(1 for r in rows if r[1] is None) == 1, rows
 assert any(str(r[1]) == "急诊科" for r in rows), rows' "$U" "$Q"
+
+# --strict-default-graph: the default graph is the designated graph alone
+"$R" serve --listen 127.0.0.1:0 --port-file "$WORK/port2" --executors 1 --strict-default-graph 2>"$WORK/serve2.log" &
+S2=$!
+PIDS="$PIDS $S2"
+wait_file "$WORK/port2"
+B2="http://127.0.0.1:$(cat "$WORK/port2")"
+i=0; until curl -sf "$B2/readyz" >/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+curl -s -o /dev/null -X POST -H 'Content-Type: application/sparql-update' --data 'INSERT DATA { <http://example.org/only> <http://example.org/p> 1 }' "$B2/update"
+curl -s -H 'Accept: text/csv' -G "$B2/sparql" --data-urlencode 'query=SELECT ?s WHERE { ?s ?p ?o }' >"$WORK/strict.csv"
+check "--strict-default-graph: a plain pattern sees only the designated default graph (1 triple, not the 6007 imported)" \
+  test "$(tail -n +2 "$WORK/strict.csv" | tr -d '\r')" = "http://example.org/only"
+kill -TERM $S2; wait $S2
 
 kill -TERM $SERVE; wait $SERVE; rc=$?
 check "serve stops on SIGTERM (exit $rc), executors with it" test "$rc" = 0

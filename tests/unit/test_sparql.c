@@ -42,6 +42,23 @@ static const char *rw(const char *in, int *changed, rl_status *st)
     return b.data ? (const char *)b.data : "";
 }
 
+static void test_guard_describe(void)
+{
+    int n;
+    rl_status st;
+    const char *r = rw("PREFIX ex: <http://e/> DESCRIBE ?x ex:y WHERE { ?x ex:p 1 } LIMIT 2", &n, &st);
+    CU_ASSERT_EQUAL(st, RL_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "PREFIX ex: <http://e/> CONSTRUCT { ?x ?rl_dp0 ?rl_do0 . ex:y ?rl_dp1 ?rl_do1 . }"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "WHERE { { ?x ex:p 1 } OPTIONAL { ?x ?rl_dp0 ?rl_do0 } OPTIONAL { ex:y ?rl_dp1 ?rl_do1 } }"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "LIMIT 2"));
+    if (!strstr(r, "LIMIT 2")) printf("[%s]\n", r);
+    r = rw("DESCRIBE <http://e/a>", &n, &st);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "CONSTRUCT { <http://e/a> ?rl_dp0 ?rl_do0 . }"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "OPTIONAL { <http://e/a> ?rl_dp0 ?rl_do0 } }"));
+    rw("DESCRIBE * WHERE { ?s ?p ?o }", &n, &st);
+    CU_ASSERT_EQUAL(st, RL_ERR_UNSUPPORTED);
+}
+
 static void test_guard_values(void)
 {
     int n;
@@ -97,6 +114,7 @@ int main(void)
 {
     static const rl_test_case cases[] = {{"negotiation", test_negotiate},
                                          {"guard: short-form VALUES", test_guard_values},
+                                         {"guard: DESCRIBE", test_guard_describe},
                                          {"guard: update rewrites", test_guard_update},
                                          {NULL, NULL}};
     int r = rl_test_main("sparql", cases);
