@@ -417,6 +417,7 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
         return fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
                     (unsigned long long)s->o.max_body);
     char *query = NULL, *timeout = NULL;
+    enum MHD_Result r;
     ds_args ds = {json_array(), json_array()};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, ds_arg, &ds);
     const char *uq = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "query");
@@ -430,29 +431,31 @@ enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const 
             query = form_value(body, q->body.len, "query");
             timeout = form_value(body, q->body.len, "timeout");
             ds_form(&ds, body, q->body.len);
-            if (!query && form_value(body, q->body.len, "update"))
-                return fail(s, c, O_CLIENT, 400, code, "updates go to /update, not /sparql");
+            char *upd = query ? NULL : form_value(body, q->body.len, "update");
+            if (upd) {
+                free(upd);
+                r = fail(s, c, O_CLIENT, 400, code, "updates go to /update, not /sparql");
+                goto out;
+            }
         } else {
             atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
-            return reply(c, 415, "text/plain; charset=utf-8",
-                         "POST /sparql takes application/sparql-query or application/x-www-form-urlencoded\n",
-                         NULL, code);
+            r = reply(c, 415, "text/plain; charset=utf-8",
+                      "POST /sparql takes application/sparql-query or application/x-www-form-urlencoded\n", NULL, code);
+            goto out;
         }
     } else if (uq) {
         query = strdup(uq);
     }
     if (!query || !*query) {
-        free(query);
-        free(timeout);
-        json_decref(ds.dflt);
-        json_decref(ds.named);
         if (get) {
             send_service_description(c, code);
-            return MHD_YES;
-        }
-        return fail(s, c, O_CLIENT, 400, code, "no query: expected query=... or an application/sparql-query body");
+            r = MHD_YES;
+        } else
+            r = fail(s, c, O_CLIENT, 400, code, "no query: expected query=... or an application/sparql-query body");
+        goto out;
     }
-    enum MHD_Result r = run_query(s, c, q, query, timeout ? timeout : ut, &ds, code);
+    r = run_query(s, c, q, query, timeout ? timeout : ut, &ds, code);
+out:
     free(query);
     free(timeout);
     json_decref(ds.dflt);

@@ -161,6 +161,7 @@ kill -TERM $S2; wait $S2
 
 kill -TERM $SERVE; wait $SERVE; rc=$?
 check "serve stops on SIGTERM (exit $rc), executors with it" test "$rc" = 0
+[ "$rc" = 0 ] || tail -40 "$WORK/serve.log"
 sleep 0.2
 check "  ... no executor left running" sh -c "! pgrep -f 'lmdb:$WORK/stor[e] __executor' >/dev/null"
 finish
