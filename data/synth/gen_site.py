@@ -13,6 +13,10 @@ files: MFN^M05 departments, MFN^M08/M10 tests and panels, ADT^A01 admissions
 and ORU^R01 results of the chemistry analyzer on the first day (the same
 results its ASTM session carries: they must land on the same nodes).
 
+With --scenario level1|level2|level3, plants one cause at one level of the
+causal trace, with distractors (data/synth/scenarios.py says which); patients'
+values are then quiet and specimens arrive in batches by department.
+
 With --expect FILE, also writes the counts the tests check (results per
 analyzer, QC results, specimens, departments...).  Times are +08:00.
 Everything here is invented: names, ids and phone numbers are synthetic.
@@ -24,6 +28,10 @@ import io
 import json
 import os
 import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scenarios  # noqa: E402
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -103,6 +111,7 @@ def main():
     ap.add_argument("--specimens-per-day", type=int, default=40)
     ap.add_argument("--start", default="2024-11-01")
     ap.add_argument("--no-hl7", action="store_true")
+    ap.add_argument("--scenario", choices=sorted(scenarios.SCENARIOS), help="plant a cause (see scenarios.py)")
     ap.add_argument("--expect", help="write the expected counts (JSON) here, outside OUTDIR")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
@@ -110,6 +119,7 @@ def main():
     out = lambda name: os.path.join(a.outdir, name)
     start = dt.datetime.fromisoformat(a.start).replace(tzinfo=TZ)
     tests = {t[0]: t for t in TESTS}
+    sc = scenarios.make(a.scenario, start)
     exp = {"results": {}, "qc_results": 0, "specimens": 0, "departments": len(DEPTS),
            "tests": len(TESTS), "panels": len(PANELS), "channels": sum(len(i[5]) for i in INSTRUMENTS),
            "astm_files": 0, "oru_results": 0}
@@ -137,6 +147,8 @@ def main():
     # a recalibration of HEM-02 CH1 on day 5
     t5 = start + dt.timedelta(days=5, hours=7, minutes=45)
     cal.append(("HEM-02", "02:00:5E:33:01:0C", "CH1", ts14(t5), "R-HEM-02", "CAL-78", "1.05", "12.1", "op02", "reagent lot change"))
+    if sc:
+        cal += sc.calibrations(iso, ts14)
     write_csv(out("instrument_calibration_events.csv"),
               ["instrument_id", "mac", "channel_id", "calibration_ts", "reagent_lot", "calibrator_lot", "isi_configured", "mnpt_configured_s", "operator_id", "note"], cal)
     write_csv(out("instrument_config_events.csv"),
@@ -152,6 +164,9 @@ def main():
                 if lvl == "2":
                     mean = round(mean * 1.8, 2)
                 targets.append((code, mat, lvl, lot, mean, sd, iso(start - dt.timedelta(days=20)), "", "manufacturer", "op01"))
+    if sc:
+        targets = sc.targets(targets, iso)
+        lots, lot_events = sc.lots(lots, lot_events, iso)
     write_csv(out("lis_qc_lots.csv"), ["material", "level", "lot", "expiry", "manufacturer_insert_mean_PT_or_K", "in_use_from", "in_use_to"], lots)
     write_csv(out("lis_qc_targets.csv"), ["test_code", "material", "level", "lot", "target_mean", "target_sd", "effective_from", "effective_to", "source", "entered_by"], targets)
     write_csv(out("lis_qc_lot_events.csv"), ["timestamp", "material", "level", "lot", "event", "operator_id", "note"], lot_events)
@@ -180,8 +195,11 @@ def main():
                 stype = "CITPLS" if h % 4 == 0 else "SER"
                 rpm = 3000 + rnd.randint(-20, 20)
                 rcf = round(1.118e-5 * cf[3] * rpm * rpm, 1)
-                runs.append((rid, cf[0], cf[1], iso(t), "P1", stype, 3000, rpm, cf[3], rcf, 10, 22.0, "", ""))
-                day_runs.append((rid, cf[0], t, stype))
+                row = (rid, cf[0], cf[1], iso(t), "P1", stype, 3000, rpm, cf[3], rcf, 10, 22.0, "", "")
+                for r in (sc.centrifuge(row, t) if sc else [row]):
+                    runs.append(r)
+                    if r[12] != "ABORT":  # specimens of an aborted run go with its re-spin
+                        day_runs.append((r[0], r[1], dt.datetime.fromisoformat(r[3]), r[5]))
         for inst in INSTRUMENTS:
             iid = inst[0]
             recs = ["H|\\^&|||%s^%s^1.0|||||LIS||P|LIS2-A2|%s" % (iid, inst[1], ts14(day + dt.timedelta(hours=7)))]
@@ -190,9 +208,10 @@ def main():
             panel = [p for p in PANELS if p[0] in inst[6]]
             oru_msgs = []
             # QC at 08:00 and 14:00, both levels
-            mat, lot = QC[iid]
+            mat, lot0 = QC[iid]
             for hh in (8, 14):
                 for lvl in ("1", "2"):
+                    lot = sc.qc_lot(iid, mat, lot0, lvl, day + dt.timedelta(hours=hh)) if sc else lot0
                     qid = "QC-%s-%s%02d-L%s" % (iid, day.strftime("%m%d"), hh, lvl)
                     seq_p += 1
                     recs.append("P|%d" % seq_p)
@@ -205,20 +224,27 @@ def main():
                             mean = mean * 1.8
                         v = round(rnd.gauss(mean, sd * 0.8), 2)
                         done = day + dt.timedelta(hours=hh, minutes=6 + k)
+                        tmean, tsd = round(mean, 2), sd
+                        if sc:
+                            v = round(sc.qc(v, c, iid, lvl, done), 2)
+                            tmean, tsd = sc.target_in_force(c, mat, lvl, lot, done, tmean, tsd)
                         recs.append("R|%d|^^^%s|%s|%s||N||F||%s|%s|%s" % (k, c, v, tests[c][4], OPERATORS[d % 4], ts14(done - dt.timedelta(minutes=4)), ts14(done)))
-                        qc_rows.append((iso(done), iid, [ch for ch, ts in inst[5] if c in ts][0], c, mat, lvl, lot, v, tests[c][4], round(mean, 2), sd, OPERATORS[d % 4], qid))
+                        qc_rows.append((iso(done), iid, [ch for ch, ts in inst[5] if c in ts][0], c, mat, lvl, lot, v, tests[c][4], tmean, tsd, OPERATORS[d % 4], qid))
                         n_results += 1
                         exp["qc_results"] += 1
             reviews.append((iso(day + dt.timedelta(hours=8, minutes=30)), iid, "", " ".join("QC-%s-%s08-L%s" % (iid, day.strftime("%m%d"), l) for l in "12"), "accepted", OPERATORS[d % 4], ""))
+            mat, lot = QC[iid]
             # patients
             for sp in range(a.specimens_per_day):
                 pat_no += 1
                 p = panel[sp % len(panel)]
                 sid = "S%s%s%04d" % (iid[:1], day.strftime("%y%m%d"), sp)
-                dept = ORDERING[sp % len(ORDERING)]
+                dept = ORDERING[(sp // 8 if sc else sp) % len(ORDERING)]
                 collected = day + dt.timedelta(hours=8, minutes=10 + sp * 9)
                 received = collected + dt.timedelta(minutes=25)
-                run = [r for r in day_runs if r[3] == p[6] and r[2] >= received]
+                # with a scenario, each ward's specimens go to its own centrifuge (the ED has CF-02)
+                own = ("CF-02" if dept == "0300" else "CF-01") if sc else None
+                run = [r for r in day_runs if r[3] == p[6] and r[2] >= received and (not own or r[1] == own)]
                 run = run[0] if run else None
                 specimens.append((sid, "PAT%06d" % pat_no, "C01", dept, p[0], p[6], iso(collected), iso(received),
                                   run[0] if run else "", run[1] if run else "", iso(run[2]) if run else ""))
@@ -230,13 +256,19 @@ def main():
                 recs.append("O|1|%s||%s|R|%s|||||N||||%s" % (sid, "\\".join("^^^" + c for c in p[5]), ts14(collected), p[6]))
                 for k, c in enumerate(p[5], 1):
                     lo, hi = tests[c][5], tests[c][6]
-                    v = round(rnd.uniform(lo * 0.9, hi * 1.1), 1)
+                    if sc:  # a healthy spread, a few single abnormal results
+                        v = rnd.gauss((lo + hi) / 2, (hi - lo) / 10) if rnd.random() > 0.03 else rnd.choice((lo * 0.85, hi * 1.15))
+                        v = round(sc.patient(v, c, iid, dept, received, run), 1)
+                    else:
+                        v = round(rnd.uniform(lo * 0.9, hi * 1.1), 1)
                     flag = "H" if v > hi else "L" if v < lo else "N"
                     status = "F"
                     val = str(v)
                     if sp == 7 and k == 1 and d % 3 == 0:  # an analyzer-flagged unreliable result
                         val, status = "-----", "X"
                     done = received + dt.timedelta(minutes=40 + k)
+                    if sc and run:  # analysed after its centrifuge run
+                        done = max(done, run[2] + dt.timedelta(minutes=35 + k, seconds=sp * 20))
                     recs.append("R|%d|^^^%s|%s|%s|%s^%s|%s||%s||%s|%s|%s" % (k, c, val, tests[c][4], lo, hi, flag if status == "F" else "", status, OPERATORS[d % 4], ts14(done - dt.timedelta(minutes=3)), ts14(done)))
                     n_results += 1
                     if iid == "CHEM-01" and d == 0 and not a.no_hl7:

@@ -138,6 +138,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return RL_EXIT_USAGE;
     }
+    /* pack commands open stores through rl_store_resolve_uri: they see the
+     * global --store through the environment */
+    if (rl_cli_global_store) setenv("ROOTLINE_STORE", rl_cli_global_store, 1);
     if (!strcmp(argv[i], "__executor")) /* started by `serve`, not by users */
         return rl_cmd_executor(argc - i, argv + i);
     if (!strcmp(argv[i], "help")) {

@@ -1,5 +1,6 @@
 /* cl_cli.c: `rootline keys`. */
 #include "cl_astm_import.h"
+#include "cl_diag_cli.h"
 #include "cl_hl7_import.h"
 #include "cl_keys.h"
 #include "cl_map.h"
@@ -24,6 +25,8 @@ static int cmd_mappings(int argc, char **argv)
 static const rl_pack_command cl_commands[] = {
     {"keys", "print a clinical alignment key (department, panel, channel)", rl_cl_cmd_keys},
     {"mappings", "list (and check) the CSV export mappings", cmd_mappings},
+    {"diagnose", "runs of results beyond their limit, each with its causal trace and hypotheses", rl_cl_cmd_diagnose},
+    {"trace", "the causal trace of one run (--stream ID --at TIME)", rl_cl_cmd_trace},
     {NULL, NULL, NULL}};
 
 static const rl_input_format *const cl_formats[] = {&rl_cl_hl7_format, &rl_cl_astm_format, &rl_cl_csv_format, NULL};

@@ -1,0 +1,299 @@
+/* cl_diag_cli.c: `rootline diagnose` and `rootline trace`. */
+#include "cl_diag_cli.h"
+
+#include "cl_site.h"
+#include "cl_trace.h"
+#include "store.h"
+#include "timefmt.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_STORE = 3, EXIT_INTERNAL = 4 };
+
+typedef struct diag_opts {
+    const char *store, *stream;
+    double as_of, at;
+    int json, min_run, tz, have_at;
+} diag_opts;
+
+static void diag_usage(FILE *out, int trace)
+{
+    if (trace)
+        fprintf(out, "usage: rootline trace --stream ID --at TIME [--as-of TIME] [--json] [--store URI]\n\n"
+                     "The causal trace of one run: the run of stream ID that covers TIME, else the\n"
+                     "latest one detected before it.  Stream ids are printed by `rootline diagnose`\n"
+                     "(ANALYZER/CHANNEL/TEST/patient or ANALYZER/CHANNEL/TEST/QC:MATERIAL/LEVEL).\n");
+    else
+        fprintf(out, "usage: rootline diagnose [--as-of TIME] [--json] [--min-run N] [--store URI]\n\n"
+                     "Scans every stream (analyzer x channel x test; patients, and each QC material\n"
+                     "level) as of TIME for runs of N consecutive results beyond their limit, and\n"
+                     "reports each run with its cross-level trace and ranked hypotheses.\n");
+    fprintf(out, "\n  --as-of TIME   ISO 8601 (e.g. 2024-11-08T18:00:00+08:00); default: everything\n"
+                 "  --json         the JSON answer (docs/diagnose.md); default: a summary\n"
+                 "  --min-run N    results in a run (default 3)\n"
+                 "  --tz +HH:MM    the site's offset for times shown (default +08:00)\n"
+                 "  --store URI    store (default $ROOTLINE_STORE or lmdb:./var/store)\n\n"
+                 "exit: 0 done, 1 usage, 2 bad argument or no such run, 3 store error, 4 internal\n");
+}
+
+static int parse_tz(const char *v, int *tz)
+{
+    int h = 0, m = 0;
+    char sign;
+    if (sscanf(v, "%c%d:%d", &sign, &h, &m) < 2 || (sign != '+' && sign != '-') || h > 14 || m > 59) return -1;
+    *tz = (sign == '-' ? -1 : 1) * (h * 60 + m);
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
+{
+    static const struct option opts[] = {{"store", required_argument, 0, 's'}, {"as-of", required_argument, 0, 'a'},
+                                         {"json", no_argument, 0, 'j'},         {"min-run", required_argument, 0, 'n'},
+                                         {"tz", required_argument, 0, 'z'},     {"stream", required_argument, 0, 'S'},
+                                         {"at", required_argument, 0, 't'},     {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->as_of = INFINITY, o->min_run = 3, o->tz = 480;
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': o->store = optarg; break;
+        case 'j': o->json = 1; break;
+        case 'S': o->stream = optarg; break;
+        case 'a':
+        case 't': {
+            double t;
+            if (rl_time_parse_iso(optarg, o->tz, &t, NULL)) {
+                fprintf(stderr, "rootline: --%s: '%s' is not an ISO 8601 time (e.g. 2024-11-08T18:00:00+08:00)\n",
+                        c == 'a' ? "as-of" : "at", optarg);
+                return EXIT_USAGE;
+            }
+            if (c == 'a') o->as_of = t;
+            else o->at = t, o->have_at = 1;
+            break;
+        }
+        case 'n':
+            o->min_run = (int)strtol(optarg, &end, 10);
+            if (*end || o->min_run < 2 || o->min_run > 1000) {
+                fprintf(stderr, "rootline: --min-run needs an integer from 2 to 1000\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'z':
+            if (parse_tz(optarg, &o->tz)) {
+                fprintf(stderr, "rootline: --tz needs +HH:MM\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h': diag_usage(stdout, trace); return -1;
+        default: diag_usage(stderr, trace); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "rootline: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (trace && (!o->stream || !o->have_at)) {
+        fprintf(stderr, "rootline: trace needs --stream ID and --at TIME\n");
+        diag_usage(stderr, 1);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int exit_for(rl_status st)
+{
+    switch (st) {
+    case RL_OK: return EXIT_OK;
+    case RL_ERR_USAGE: return EXIT_USAGE;
+    case RL_ERR_INPUT:
+    case RL_ERR_NOTFOUND: return EXIT_INPUT;
+    case RL_ERR_STORE:
+    case RL_ERR_IO: return EXIT_STORE;
+    default: return EXIT_INTERNAL;
+    }
+}
+
+static int open_site(const diag_opts *o, rl_store **st, rl__cl_site **site)
+{
+    char err[1024];
+    rl_store_options so = {1};
+    rl_status r = rl_store_new(o->store, &so, st, err, sizeof err);
+    if (r == RL_OK) r = rl__cl_site_load(*st, o->as_of, o->min_run, o->tz, site, err, sizeof err);
+    if (r != RL_OK) {
+        fprintf(stderr, "rootline: %s\n", err);
+        return exit_for(r);
+    }
+    return 0;
+}
+
+static int print_json(json_t *j)
+{
+    if (!j) {
+        fprintf(stderr, "rootline: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    int r = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII * 0 | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    fputc('\n', stdout);
+    return r ? EXIT_INTERNAL : EXIT_OK;
+}
+
+static void print_summary(json_t *run)
+{
+    json_t *st = json_object_get(run, "stream"), *h = json_array_get(json_object_get(run, "hypotheses"), 0);
+    printf("run %s: %lld results from %s, detected %s\n", json_string_value(json_object_get(st, "id")),
+           (long long)json_integer_value(json_object_get(run, "length")),
+           json_string_value(json_object_get(run, "started_at")), json_string_value(json_object_get(run, "detected_at")));
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(run, "hypotheses"), i, x)
+    {
+        printf("  level %lld %-22s share %5.1f%%  score %.2f  weight %.2f  %s\n",
+               (long long)json_integer_value(json_object_get(x, "level")), json_string_value(json_object_get(x, "cause")),
+               json_number_value(json_object_get(x, "share")) * 100, json_number_value(json_object_get(x, "score")),
+               json_number_value(json_object_get(x, "weight")), json_string_value(json_object_get(x, "summary")));
+    }
+    size_t k;
+    json_t *e;
+    json_array_foreach(json_object_get(h, "evidence"), k, e) printf("    - %s\n", json_string_value(json_object_get(e, "detail")));
+}
+
+/* The findings the runs rest on, site-wide: quality-gate resamples, Westgard
+ * rejections, centrifuge deviations. */
+static json_t *findings_json(const rl__cl_site *s)
+{
+    char b[40], id[256];
+    json_t *o = json_object(), *rs = json_array(), *wg = json_array(), *cf = json_array();
+    for (size_t i = 0; i < s->nres; i++) {
+        const cl_res *r = &s->res[i];
+        if (r->unreliable) {
+            json_t *x = json_object();
+            json_object_set_new(x, "finding", json_string("resample"));
+            json_object_set_new(x, "result", json_string(rl_mg_str(s->g, r->iri)));
+            const char *sid = rl_mg_text(s->g, r->sample, s->p[CL_P_SAMPLE_ID]);
+            json_object_set_new(x, "id", json_string(*sid ? sid : rl__cl_tail(s, r->sample, id, sizeof id)));
+            json_object_set_new(x, "stream", json_string(s->streams[r->stream].id));
+            json_object_set_new(x, "reason", json_string(rl_mg_text(s->g, r->iri, s->p[CL_P_UNRELIABLE_WHY])));
+            json_object_set_new(x, "completed", json_string(rl_time_iso_tz(r->t, s->tz, b, sizeof b)));
+            json_array_append_new(rs, x);
+        }
+        if (r->westgard & CL_WG_REJECT) {
+            json_t *x = json_object(), *rules = json_array();
+            for (unsigned bit = 1; bit <= CL_WG_10X_X; bit <<= 1)
+                if (r->westgard & bit) json_array_append_new(rules, json_string(rl__cl_wg_name(bit)));
+            json_object_set_new(x, "result", json_string(rl_mg_str(s->g, r->iri)));
+            json_object_set_new(x, "id", json_string(rl_mg_text(s->g, r->sample, s->p[CL_P_SAMPLE_ID])));
+            json_object_set_new(x, "stream", json_string(s->streams[r->stream].id));
+            json_object_set_new(x, "z", json_real(round(r->z * 1000) / 1000));
+            json_object_set_new(x, "rules", rules);
+            json_object_set_new(x, "completed", json_string(rl_time_iso_tz(r->t, s->tz, b, sizeof b)));
+            json_array_append_new(wg, x);
+        }
+    }
+    for (size_t i = 0; i < s->ncf; i++) {
+        const cl_cfrun *r = &s->cf[i];
+        if (!r->below_sop && !r->aborted) continue;
+        json_t *x = json_object(), *dev = json_array();
+        if (r->below_sop) json_array_append_new(dev, json_string("rcf_below_sop"));
+        if (r->aborted) json_array_append_new(dev, json_string("aborted"));
+        json_object_set_new(x, "run_id", json_string(r->run_id));
+        json_object_set_new(x, "start", json_string(rl_time_iso_tz(r->t, s->tz, b, sizeof b)));
+        json_object_set_new(x, "specimen_type", json_string(r->type));
+        json_object_set_new(x, "rcf_g", r->rcf >= 0 ? json_real(round(r->rcf * 10) / 10) : json_null());
+        json_object_set_new(x, "sop_min_rcf_g", r->sop > 0 ? json_real(r->sop) : json_null());
+        json_object_set_new(x, "deviations", dev);
+        json_array_append_new(cf, x);
+    }
+    json_object_set_new(o, "resample", rs);
+    json_object_set_new(o, "westgard_rejections", wg);
+    json_object_set_new(o, "centrifuge_deviations", cf);
+    return o;
+}
+
+int rl_cl_cmd_diagnose(int argc, char **argv)
+{
+    diag_opts o;
+    int rc = parse_opts(argc, argv, 0, &o);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    rl_store *st = NULL;
+    rl__cl_site *s = NULL;
+    if ((rc = open_site(&o, &st, &s))) goto out;
+    double at = isfinite(o.as_of) ? o.as_of : 0;
+    if (!isfinite(o.as_of))
+        for (size_t i = 0; i < s->nres; i++)
+            if (s->res[i].t > at) at = s->res[i].t;
+    json_t *top = json_object(), *runs = json_array();
+    char b[40];
+    json_object_set_new(top, "as_of", isfinite(o.as_of) ? json_string(rl_time_iso_tz(o.as_of, o.tz, b, sizeof b)) : json_null());
+    json_object_set_new(top, "latest_result", s->nres ? json_string(rl_time_iso_tz(at, o.tz, b, sizeof b)) : json_null());
+    json_object_set_new(top, "min_run", json_integer(s->min_run));
+    json_object_set_new(top, "results", json_integer((json_int_t)s->nres));
+    json_object_set_new(top, "streams", json_integer((json_int_t)s->nstreams));
+    rl__cl_weights w;
+    if (!rl__cl_weights_stored(s, at, &w)) rl__cl_weights_compute(s, at, &w);
+    json_object_set_new(top, "weights", rl__cl_weights_json(s, &w));
+    for (size_t k = 0; k < s->nruns; k++) {
+        json_t *r = rl__cl_trace_run(s, k, NULL);
+        if (!r) {
+            json_decref(top);
+            json_decref(runs);
+            rc = EXIT_INTERNAL;
+            fprintf(stderr, "rootline: out of memory\n");
+            goto out;
+        }
+        json_array_append_new(runs, r);
+    }
+    json_object_set_new(top, "runs", runs);
+    json_object_set_new(top, "findings", findings_json(s));
+    if (o.json) rc = print_json(top);
+    else {
+        printf("%zu results in %zu streams; %zu run%s of %d or more results beyond their limit\n", s->nres, s->nstreams,
+               s->nruns, s->nruns == 1 ? "" : "s", s->min_run);
+        size_t i;
+        json_t *x;
+        json_array_foreach(runs, i, x) print_summary(x);
+        json_decref(top);
+    }
+out:
+    rl__cl_site_free(s);
+    rl_store_free(st);
+    return rc;
+}
+
+int rl_cl_cmd_trace(int argc, char **argv)
+{
+    diag_opts o;
+    int rc = parse_opts(argc, argv, 1, &o);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    rl_store *st = NULL;
+    rl__cl_site *s = NULL;
+    if ((rc = open_site(&o, &st, &s))) goto out;
+    if (rl__cl_stream_find(s, o.stream) < 0) {
+        fprintf(stderr, "rootline: no stream '%s' (rootline diagnose lists the streams with runs)\n", o.stream);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    long k = rl__cl_trace_find(s, o.stream, o.at);
+    if (k < 0) {
+        fprintf(stderr, "rootline: stream '%s' has no run at or before that time\n", o.stream);
+        rc = EXIT_INPUT;
+        goto out;
+    }
+    json_t *r = rl__cl_trace_run(s, (size_t)k, NULL);
+    if (o.json) rc = print_json(r);
+    else {
+        print_summary(r);
+        json_decref(r);
+    }
+out:
+    rl__cl_site_free(s);
+    rl_store_free(st);
+    return rc;
+}

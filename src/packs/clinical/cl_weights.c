@@ -1,0 +1,162 @@
+/* cl_weights.c: the level weights (seed §5.2), from rules that are data.
+ *
+ * Each level has a rule (rl:WeightRule in ontology/clinical/weights.ttl):
+ * a base weight, a raised weight, an evidence count that raises it and a
+ * window.  The evidence counted in the window before `at`:
+ *   level 1  beyond-limit patient results from one department, when that
+ *            department sent at least half of all such results (one branch);
+ *   level 2  QC results that broke a Westgard rejection rule;
+ *   level 3  beyond-limit results on channels recalibrated or reconfigured
+ *            in the 7 days before the result.
+ * Stored weights (rl:LevelWeight, written by `rootline weights`) are used
+ * when present for the time asked about. */
+#include "cl_graph.h"
+#include "cl_trace.h"
+#include "timefmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CHANGE_WINDOW_S (7 * 86400.0)
+
+static const double def_base[3] = {0.4, 0.3, 0.3}, def_raised[3] = {0.62, 0.45, 0.45};
+
+static void rules(const rl__cl_site *s, rl__cl_weights *w)
+{
+    for (int i = 0; i < 3; i++) {
+        w->base[i] = def_base[i], w->raised[i] = def_raised[i];
+        w->threshold[i] = 5, w->window_h[i] = 24;
+    }
+    w->from_graph = 0;
+    rl_mg_iter it = rl_mg_with(s->g, s->p[CL_P_RULE_LEVEL]);
+    rl_mg_id r;
+    while (rl_mg_next(&it, &r)) {
+        double lv, v;
+        if (!rl_mg_num(s->g, r, s->p[CL_P_RULE_LEVEL], &lv) || lv < 1 || lv > 3 || !*rl_mg_text(s->g, r, s->p[CL_P_RULE_BASE]))
+            continue;
+        int i = (int)lv - 1;
+        if (rl_mg_num(s->g, r, s->p[CL_P_RULE_BASE], &v) && v >= 0) w->base[i] = v;
+        if (rl_mg_num(s->g, r, s->p[CL_P_RULE_RAISED], &v) && v >= 0) w->raised[i] = v;
+        if (rl_mg_num(s->g, r, s->p[CL_P_RULE_THRESHOLD], &v) && v > 0) w->threshold[i] = v;
+        if (rl_mg_num(s->g, r, s->p[CL_P_RULE_WINDOW], &v) && v > 0) w->window_h[i] = v;
+        w->from_graph = 1;
+    }
+}
+
+/* Whether channel ch had a recalibration or setting change in (t - 7 d, t]. */
+static int channel_changed(const rl__cl_site *s, rl_mg_id analyzer, rl_mg_id ch, double t)
+{
+    rl_mg_iter it = rl_mg_subjects(s->g, s->p[CL_P_EPOCH_OF], ch);
+    rl_mg_id e;
+    int epochs = 0, recent = 0;
+    while (ch && rl_mg_next(&it, &e)) {
+        double et;
+        if (!rl__cl_time(s, e, CL_P_CALIBRATED_AT, &et)) continue;
+        epochs++;
+        if (et <= t && et > t - CHANGE_WINDOW_S) recent = 1;
+    }
+    if (recent && epochs > 1) return 1;
+    rl_mg_iter si = rl_mg_subjects(s->g, s->p[CL_P_ANALYZER], analyzer);
+    while (rl_mg_next(&si, &e)) {
+        double et;
+        if (!*rl_mg_text(s->g, e, s->p[CL_P_PARAMETER]) || !rl__cl_time(s, e, CL_P_AT, &et)) continue;
+        rl_mg_id xc = rl_mg_one(s->g, e, s->p[CL_P_CHANNEL]);
+        if (xc && xc != ch) continue;
+        if (et <= t && et > t - CHANGE_WINDOW_S) return 1;
+    }
+    return 0;
+}
+
+void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
+{
+    memset(w, 0, sizeof *w);
+    rules(s, w);
+    w->at = at;
+    /* level 1: one branch */
+    rl_mg_id dept[256];
+    long nd[256], total = 0;
+    size_t k = 0;
+    double from1 = at - w->window_h[0] * 3600, from2 = at - w->window_h[1] * 3600, from3 = at - w->window_h[2] * 3600;
+    rl_mg_id last_ch = 0, last_an = 0;
+    double last_t = -INFINITY;
+    int last_changed = 0;
+    for (size_t i = 0; i < s->nres; i++) {
+        const cl_res *r = &s->res[i];
+        if (r->t > at) continue;
+        if (!r->qc && r->dir && r->t > from1) {
+            total++;
+            size_t j = 0;
+            while (j < k && dept[j] != r->dept) j++;
+            if (j == k && k < 256) dept[k] = r->dept, nd[k++] = 0;
+            if (j < k) nd[j]++;
+        }
+        if (r->qc && r->t > from2 && (r->westgard & CL_WG_REJECT)) w->evidence[1]++;
+        if (r->dir && r->t > from3) {
+            /* results come grouped by channel often enough for a one-entry cache to pay */
+            if (r->channel != last_ch || r->analyzer != last_an || fabs(r->t - last_t) > 3600) {
+                last_changed = channel_changed(s, r->analyzer, r->channel, r->t);
+                last_ch = r->channel, last_an = r->analyzer, last_t = r->t;
+            }
+            if (last_changed) w->evidence[2]++;
+        }
+    }
+    for (size_t j = 0; j < k; j++)
+        if (dept[j] && nd[j] * 2 >= total && nd[j] > w->evidence[0]) w->evidence[0] = nd[j];
+    for (int i = 0; i < 3; i++) w->w[i] = (double)w->evidence[i] >= w->threshold[i] ? w->raised[i] : w->base[i];
+}
+
+int rl__cl_weights_stored(const rl__cl_site *s, double at, rl__cl_weights *w)
+{
+    /* rl:LevelWeight nodes: rl:weightLevel, rl:weightValue, rl:computedAt, rl:evidenceCount */
+    double best_t[3] = {-INFINITY, -INFINITY, -INFINITY};
+    rl_mg_id best[3] = {0, 0, 0};
+    rl_mg_iter it = rl_mg_with(s->g, s->p[CL_P_W_VALUE]);
+    rl_mg_id x;
+    while (rl_mg_next(&it, &x)) {
+        double lv, t;
+        if (!rl_mg_num(s->g, x, s->p[CL_P_RULE_LEVEL], &lv) || lv < 1 || lv > 3) continue;
+        if (!rl__cl_time(s, x, CL_P_W_COMPUTED, &t) || t > at) continue;
+        int i = (int)lv - 1;
+        if (t > best_t[i]) best_t[i] = t, best[i] = x;
+    }
+    if (!best[0] || !best[1] || !best[2]) return 0;
+    rl__cl_weights_compute(s, at, w); /* rules and today's evidence, then the stored values */
+    for (int i = 0; i < 3; i++) {
+        double v, e;
+        if (!rl_mg_num(s->g, best[i], s->p[CL_P_W_VALUE], &v)) return 0;
+        w->w[i] = v;
+        if (rl_mg_num(s->g, best[i], s->p[CL_P_W_EVIDENCE], &e)) w->evidence[i] = (long)e;
+    }
+    w->at = best_t[0];
+    snprintf(w->stored, sizeof w->stored, "%s", rl_mg_str(s->g, best[0]));
+    return 1;
+}
+
+json_t *rl__cl_weights_json(const rl__cl_site *s, const rl__cl_weights *w)
+{
+    char b[40];
+    json_t *o = json_object(), *lv = json_array();
+    static const char *const what[3] = {
+        "beyond-limit patient results from one department (at least half of all)",
+        "QC results breaking a Westgard rejection rule",
+        "beyond-limit results on channels recalibrated or reconfigured in the 7 days before"};
+    for (int i = 0; i < 3; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "level", json_integer(i + 1));
+        json_object_set_new(x, "weight", json_real(w->w[i]));
+        json_object_set_new(x, "base", json_real(w->base[i]));
+        json_object_set_new(x, "raised", json_real(w->raised[i]));
+        json_object_set_new(x, "threshold", json_real(w->threshold[i]));
+        json_object_set_new(x, "window_hours", json_real(w->window_h[i]));
+        json_object_set_new(x, "evidence_count", json_integer(w->evidence[i]));
+        json_object_set_new(x, "evidence", json_string(what[i]));
+        json_array_append_new(lv, x);
+    }
+    json_object_set_new(o, "levels", lv);
+    json_object_set_new(o, "computed_at", json_string(rl_time_iso_tz(w->at, s->tz, b, sizeof b)));
+    json_object_set_new(o, "source", json_string(w->stored[0] ? "stored" : "computed for this answer"));
+    json_object_set_new(o, "rules", json_string(w->from_graph ? "graph (rl:WeightRule)" : "built-in defaults"));
+    if (w->stored[0]) json_object_set_new(o, "stored", json_string(w->stored));
+    return o;
+}
