@@ -12,7 +12,7 @@ sh deploy/debian-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 STORE="${ROOTLINE_STORE:-lmdb:./var/store}"
-./build/rootline --store "$STORE" import --quiet ontology data/demo/*.ttl
+./build/rootline --store "$STORE" import --quiet ontology ontology/*/ data/demo/*.ttl
 echo
 echo "Demo query (data/demo/three-levels.rq): department -> test panel -> signal channel"
 ./build/rootline --store "$STORE" query --format table -f data/demo/three-levels.rq

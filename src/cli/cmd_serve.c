@@ -194,8 +194,10 @@ int rl_cmd_serve(int argc, char **argv)
     int rc = rl_cli_open_store(store, 0, &st);
     if (rc) goto out;
     rs = rl_server_new(&so, st, rl_cli_formats(), &srv, err, sizeof err);
-    for (size_t i = 0; rs == RL_OK && i < nsvc; i++)
+    for (size_t i = 0; rs == RL_OK && i < nsvc; i++) {
+        if (!svc[i].n && svc[i].svc->default_value) svc[i].values[svc[i].n++] = svc[i].svc->default_value;
         if (svc[i].n) rs = rl_server_service_add(srv, svc[i].svc, svc[i].values, svc[i].n, err, sizeof err);
+    }
     if (rs == RL_OK) rs = rl_server_start(srv, err, sizeof err);
     if (rs != RL_OK) {
         rl_cli_error("%s", err);

@@ -59,6 +59,9 @@ typedef struct rl_pack_service {
     rl_status (*metrics)(void *state, rl_buf *out);
     /* Releases the service; NULL is a no-op. */
     void (*close)(void *state);
+    /* When non-NULL, the service also runs when its option is not given, as
+     * if given this value (e.g. a schedule with a default period). */
+    const char *default_value;
 } rl_pack_service;
 
 typedef struct rl_pack {

@@ -1,6 +1,7 @@
 /* cl_cli.c: `rootline keys`. */
 #include "cl_astm_import.h"
 #include "cl_diag_cli.h"
+#include "cl_weights_svc.h"
 #include "cl_hl7_import.h"
 #include "cl_keys.h"
 #include "cl_map.h"
@@ -27,12 +28,15 @@ static const rl_pack_command cl_commands[] = {
     {"mappings", "list (and check) the CSV export mappings", cmd_mappings},
     {"diagnose", "runs of results beyond their limit, each with its causal trace and hypotheses", rl_cl_cmd_diagnose},
     {"trace", "the causal trace of one run (--stream ID --at TIME)", rl_cl_cmd_trace},
+    {"weights", "recompute the level weights from recent evidence and store them", rl_cl_cmd_weights},
     {NULL, NULL, NULL}};
 
 static const rl_input_format *const cl_formats[] = {&rl_cl_hl7_format, &rl_cl_astm_format, &rl_cl_csv_format, NULL};
 
+static const rl_pack_service *const cl_services[] = {&rl_cl_weights_service, NULL};
+
 const rl_pack rl_clinical_pack = {"clinical", "clinical: department -> test panel -> signal channel",
-                                  "clinical", cl_commands, cl_formats, NULL};
+                                  "clinical", cl_commands, cl_formats, cl_services};
 
 static void usage(FILE *out)
 {

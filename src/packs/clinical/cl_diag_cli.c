@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_STORE = 3, EXIT_INTERNAL = 4 };
 
@@ -22,7 +23,12 @@ typedef struct diag_opts {
 
 static void diag_usage(FILE *out, int trace)
 {
-    if (trace)
+    if (trace == 2)
+        fprintf(out, "usage: rootline weights [--as-of TIME] [--json] [--store URI]\n\n"
+                     "Recomputes the level weights of the causal trace from the evidence in each\n"
+                     "rule's window before TIME (default: now) and stores them as one batch\n"
+                     "(rl:LevelWeight); `rootline serve` does this every 15 minutes.\n");
+    else if (trace)
         fprintf(out, "usage: rootline trace --stream ID --at TIME [--as-of TIME] [--json] [--store URI]\n\n"
                      "The causal trace of one run: the run of stream ID that covers TIME, else the\n"
                      "latest one detected before it.  Stream ids are printed by `rootline diagnose`\n"
@@ -99,7 +105,7 @@ static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
         fprintf(stderr, "rootline: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
-    if (trace && (!o->stream || !o->have_at)) {
+    if (trace == 1 && (!o->stream || !o->have_at)) {
         fprintf(stderr, "rootline: trace needs --stream ID and --at TIME\n");
         diag_usage(stderr, 1);
         return EXIT_USAGE;
@@ -294,6 +300,39 @@ int rl_cl_cmd_trace(int argc, char **argv)
     }
 out:
     rl__cl_site_free(s);
+    rl_store_free(st);
+    return rc;
+}
+
+int rl_cl_cmd_weights(int argc, char **argv)
+{
+    diag_opts o;
+    int rc = parse_opts(argc, argv, 2, &o);
+    if (rc) return rc < 0 ? EXIT_OK : rc;
+    char err[1024], dir[] = "/tmp/rootline-weights-XXXXXX";
+    rl_store *st = NULL;
+    rl_store_options so = {0};
+    rl_status r = rl_store_new(o.store, &so, &st, err, sizeof err);
+    double at = isfinite(o.as_of) ? o.as_of : rl_time_now();
+    rl__cl_weights w;
+    if (r == RL_OK && !mkdtemp(dir)) r = rl_errorf(err, sizeof err, RL_ERR_IO, "cannot make a temporary folder");
+    if (r == RL_OK) {
+        r = rl__cl_weights_store(st, at, o.tz, dir, &w, err, sizeof err);
+        char path[sizeof dir + 64];
+        snprintf(path, sizeof path, "%s/weights-%.0f.ttl", dir, at);
+        unlink(path);
+        rmdir(dir);
+    }
+    if (r != RL_OK) {
+        fprintf(stderr, "rootline: %s\n", err);
+        rc = exit_for(r);
+    } else if (o.json) {
+        rl__cl_site fake = {0};
+        fake.tz = o.tz;
+        rc = print_json(rl__cl_weights_json(&fake, &w));
+    } else
+        printf("level weights as of the evidence before %s: level 1 %.2f, level 2 %.2f, level 3 %.2f (stored)\n",
+               rl_time_iso_tz(at, o.tz, err, sizeof err), w.w[0], w.w[1], w.w[2]);
     rl_store_free(st);
     return rc;
 }

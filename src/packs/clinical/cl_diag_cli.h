@@ -6,5 +6,7 @@
 
 int rl_cl_cmd_diagnose(int argc, char **argv);
 int rl_cl_cmd_trace(int argc, char **argv);
+/* `rootline weights [--as-of TIME] [--json]`: computes and stores them. */
+int rl_cl_cmd_weights(int argc, char **argv);
 
 #endif

@@ -59,9 +59,9 @@
     X(RCF, CL_INST "rcf") X(DURATION, CL_INST "durationMin") X(TEMP, CL_INST "tempC")              \
     X(CF_EVENT, CL_INST "event") X(COLLECTED_AT, CL_LAB "collectedAt")                             \
     X(CENTRIFUGED_AT, CL_LAB "centrifugedAt") X(CAMPUS_ID, CL_CLIN "campusId")                     \
-    X(RULE_LEVEL, CL_RL "weightLevel") X(RULE_BASE, CL_RL "baseWeight")                            \
+    X(RULE_LEVEL, CL_RL "forLevel") X(LEVEL_INDEX, CL_RL "levelIndex") X(RULE_BASE, CL_RL "baseWeight")                            \
     X(RULE_RAISED, CL_RL "raisedWeight") X(RULE_THRESHOLD, CL_RL "raiseThreshold")                 \
-    X(RULE_WINDOW, CL_RL "windowHours") X(W_VALUE, CL_RL "weightValue")                            \
+    X(RULE_WINDOW, CL_RL "windowHours") X(W_VALUE, CL_RL "weight")                            \
     X(W_COMPUTED, CL_RL "computedAt") X(W_EVIDENCE, CL_RL "evidenceCount")
 
 #define CL_P_ENUM(id, iri) CL_P_##id,

@@ -674,6 +674,10 @@ static json_t *section_centrifuge(tctx *c, const json_t *depts, cf_evidence *ev)
         int type_ok = !nt;
         for (size_t j = 0; j < nt; j++) type_ok |= !strcmp(types[j], r->type);
         int in_window = r->t >= from && r->t <= c->td;
+        if (!in_window && !spun_it) { /* the department's history: not part of this trace */
+            json_decref(which);
+            continue;
+        }
         json_t *x = json_object();
         jset(x, "run_id", json_string(r->run_id));
         jset(x, "iri", json_string(rl_mg_str(s->g, r->iri)));

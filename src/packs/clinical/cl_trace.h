@@ -7,6 +7,7 @@
 #ifndef RL_CL_TRACE_H
 #define RL_CL_TRACE_H
 
+#include "buf.h"
 #include "cl_site.h"
 
 #include <jansson.h>
@@ -30,6 +31,14 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w);
 /* The latest weights stored in the graph (rl:LevelWeight, computed at or
  * before `at`), if any: 1 and *w filled, else 0. */
 int rl__cl_weights_stored(const rl__cl_site *s, double at, rl__cl_weights *w);
+/* The weights as Turtle (rl:LevelWeight nodes, one per level, named by the
+ * computation time) appended to out.  Errors: the buffer's. */
+rl_status rl__cl_weights_turtle(const rl__cl_site *s, const rl__cl_weights *w, rl_buf *out);
+/* Computes the weights as of `at` on `st` and stores them as one batch
+ * (a Turtle file written into `dir`, then imported).  The file stays in dir.
+ * RL_ERR_* with err. */
+rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out_or_null,
+                               char *err, size_t cap);
 /* JSON of the weights (new reference). */
 json_t *rl__cl_weights_json(const rl__cl_site *s, const rl__cl_weights *w);
 

@@ -12,15 +12,30 @@
  * when present for the time asked about. */
 #include "cl_graph.h"
 #include "cl_trace.h"
+#include "import.h"
 #include "timefmt.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHANGE_WINDOW_S (7 * 86400.0)
 
 static const double def_base[3] = {0.4, 0.3, 0.3}, def_raised[3] = {0.62, 0.45, 0.45};
+
+/* The level (1..3) a rule or weight node is for: rl:forLevel rl:LevelN (its
+ * rl:levelIndex), or 0. */
+static int level_of(const rl__cl_site *s, rl_mg_id node)
+{
+    rl_mg_id l = rl_mg_one(s->g, node, s->p[CL_P_RULE_LEVEL]);
+    double v;
+    if (!l) return 0;
+    if (rl_mg_num(s->g, l, s->p[CL_P_LEVEL_INDEX], &v)) return v >= 1 && v <= 3 ? (int)v : 0;
+    const char *t = rl_mg_str(s->g, l);
+    size_t n = strlen(t);
+    return n > 6 && !strncmp(t + n - 6, "Level", 5) && t[n - 1] >= '1' && t[n - 1] <= '3' ? t[n - 1] - '0' : 0;
+}
 
 static void rules(const rl__cl_site *s, rl__cl_weights *w)
 {
@@ -29,13 +44,13 @@ static void rules(const rl__cl_site *s, rl__cl_weights *w)
         w->threshold[i] = 5, w->window_h[i] = 24;
     }
     w->from_graph = 0;
-    rl_mg_iter it = rl_mg_with(s->g, s->p[CL_P_RULE_LEVEL]);
+    rl_mg_iter it = rl_mg_with(s->g, s->p[CL_P_RULE_BASE]);
     rl_mg_id r;
     while (rl_mg_next(&it, &r)) {
-        double lv, v;
-        if (!rl_mg_num(s->g, r, s->p[CL_P_RULE_LEVEL], &lv) || lv < 1 || lv > 3 || !*rl_mg_text(s->g, r, s->p[CL_P_RULE_BASE]))
-            continue;
-        int i = (int)lv - 1;
+        double v;
+        int lv = level_of(s, r);
+        if (!lv || !*rl_mg_text(s->g, r, s->p[CL_P_RULE_BASE])) continue;
+        int i = lv - 1;
         if (rl_mg_num(s->g, r, s->p[CL_P_RULE_BASE], &v) && v >= 0) w->base[i] = v;
         if (rl_mg_num(s->g, r, s->p[CL_P_RULE_RAISED], &v) && v >= 0) w->raised[i] = v;
         if (rl_mg_num(s->g, r, s->p[CL_P_RULE_THRESHOLD], &v) && v > 0) w->threshold[i] = v;
@@ -73,26 +88,34 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
     memset(w, 0, sizeof *w);
     rules(s, w);
     w->at = at;
-    /* level 1: one branch */
-    rl_mg_id dept[256];
-    long nd[256], total = 0;
-    size_t k = 0;
     double from1 = at - w->window_h[0] * 3600, from2 = at - w->window_h[1] * 3600, from3 = at - w->window_h[2] * 3600;
+    /* level 1: per patient stream, the department that sent most of its beyond-limit results (one branch) */
+    for (size_t k = 0; k < s->nstreams; k++) {
+        const cl_stream *sn = &s->streams[k];
+        if (sn->qc) continue;
+        rl_mg_id dept[64];
+        long nd[64], total = 0;
+        size_t nk = 0;
+        for (size_t i = 0; i < sn->n; i++) {
+            const cl_res *r = &s->res[sn->res[i]];
+            if (!r->dir || !r->evaluated || r->t <= from1 || r->t > at) continue;
+            total++;
+            size_t j = 0;
+            while (j < nk && dept[j] != r->dept) j++;
+            if (j == nk && nk < 64) dept[nk] = r->dept, nd[nk++] = 0;
+            if (j < nk) nd[j]++;
+        }
+        for (size_t j = 0; j < nk; j++)
+            if (dept[j] && nd[j] * 2 >= total && nd[j] > w->evidence[0]) w->evidence[0] = nd[j];
+    }
     rl_mg_id last_ch = 0, last_an = 0;
     double last_t = -INFINITY;
     int last_changed = 0;
     for (size_t i = 0; i < s->nres; i++) {
         const cl_res *r = &s->res[i];
         if (r->t > at) continue;
-        if (!r->qc && r->dir && r->t > from1) {
-            total++;
-            size_t j = 0;
-            while (j < k && dept[j] != r->dept) j++;
-            if (j == k && k < 256) dept[k] = r->dept, nd[k++] = 0;
-            if (j < k) nd[j]++;
-        }
         if (r->qc && r->t > from2 && (r->westgard & CL_WG_REJECT)) w->evidence[1]++;
-        if (r->dir && r->t > from3) {
+        if (r->dir && r->evaluated && r->t > from3) {
             /* results come grouped by channel often enough for a one-entry cache to pay */
             if (r->channel != last_ch || r->analyzer != last_an || fabs(r->t - last_t) > 3600) {
                 last_changed = channel_changed(s, r->analyzer, r->channel, r->t);
@@ -101,23 +124,21 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
             if (last_changed) w->evidence[2]++;
         }
     }
-    for (size_t j = 0; j < k; j++)
-        if (dept[j] && nd[j] * 2 >= total && nd[j] > w->evidence[0]) w->evidence[0] = nd[j];
     for (int i = 0; i < 3; i++) w->w[i] = (double)w->evidence[i] >= w->threshold[i] ? w->raised[i] : w->base[i];
 }
 
 int rl__cl_weights_stored(const rl__cl_site *s, double at, rl__cl_weights *w)
 {
-    /* rl:LevelWeight nodes: rl:weightLevel, rl:weightValue, rl:computedAt, rl:evidenceCount */
+    /* rl:LevelWeight nodes: rl:forLevel, rl:weight, rl:computedAt, rl:evidenceCount */
     double best_t[3] = {-INFINITY, -INFINITY, -INFINITY};
     rl_mg_id best[3] = {0, 0, 0};
     rl_mg_iter it = rl_mg_with(s->g, s->p[CL_P_W_VALUE]);
     rl_mg_id x;
     while (rl_mg_next(&it, &x)) {
-        double lv, t;
-        if (!rl_mg_num(s->g, x, s->p[CL_P_RULE_LEVEL], &lv) || lv < 1 || lv > 3) continue;
-        if (!rl__cl_time(s, x, CL_P_W_COMPUTED, &t) || t > at) continue;
-        int i = (int)lv - 1;
+        double t;
+        int lv = level_of(s, x);
+        if (!lv || !rl__cl_time(s, x, CL_P_W_COMPUTED, &t) || t > at) continue;
+        int i = lv - 1;
         if (t > best_t[i]) best_t[i] = t, best[i] = x;
     }
     if (!best[0] || !best[1] || !best[2]) return 0;
@@ -159,4 +180,64 @@ json_t *rl__cl_weights_json(const rl__cl_site *s, const rl__cl_weights *w)
     json_object_set_new(o, "rules", json_string(w->from_graph ? "graph (rl:WeightRule)" : "built-in defaults"));
     if (w->stored[0]) json_object_set_new(o, "stored", json_string(w->stored));
     return o;
+}
+
+rl_status rl__cl_weights_turtle(const rl__cl_site *s, const rl__cl_weights *w, rl_buf *out)
+{
+    char when[40], stamp[40];
+    rl_time_iso_tz(w->at, s->tz, when, sizeof when);
+    rl_time_iso_tz(w->at, 0, stamp, sizeof stamp);
+    for (char *p = stamp; *p; p++)
+        if (*p == ':' || *p == '-') *p = '_';
+    rl_status st = rl_buf_printf(out, "@prefix rl: <" CL_RL "> .\n@prefix xsd: <" CL_XSD "> .\n"
+                                      "@prefix rdfs: <" CL_RDFS "> .\n\n");
+    for (int i = 0; st == RL_OK && i < 3; i++)
+        st = rl_buf_printf(out,
+                           "<urn:rootline:clin:weights:%s:level%d> a rl:LevelWeight ;\n"
+                           "    rl:forLevel rl:Level%d ;\n    rl:weight \"%.4f\"^^xsd:decimal ;\n"
+                           "    rl:computedAt \"%s\"^^xsd:dateTime ;\n    rl:evidenceCount %ld ;\n"
+                           "    rdfs:comment \"%s weight: %ld matching cases in the %.0f h window (threshold %.0f), "
+                           "rules from %s\" .\n\n",
+                           stamp, i + 1, i + 1, w->w[i], when, w->evidence[i],
+                           w->w[i] == w->raised[i] && w->raised[i] != w->base[i] ? "raised" : "base",
+                           w->evidence[i], w->window_h[i], w->threshold[i], w->from_graph ? "the graph" : "built-in defaults");
+    return st;
+}
+
+rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out, char *err,
+                               size_t cap)
+{
+    rl__cl_site *s = NULL;
+    rl_buf ttl;
+    rl_buf_init(&ttl, 1 << 20);
+    char path[4096];
+    FILE *f = NULL;
+    rl_status r = rl__cl_site_load(st, at, 3, tz, &s, err, cap);
+    if (r != RL_OK) goto out;
+    rl__cl_weights w;
+    rl__cl_weights_compute(s, at, &w);
+    if ((r = rl__cl_weights_turtle(s, &w, &ttl)) != RL_OK) {
+        rl_errorf(err, cap, r, "weights: %s", rl_strerror(r));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/weights-%.0f.ttl", dir, at);
+    if (!(f = fopen(path, "w")) || fwrite(ttl.data, 1, ttl.len, f) != ttl.len) {
+        r = rl_errorf(err, cap, RL_ERR_IO, "weights: cannot write %s", path);
+        goto out;
+    }
+    if (fclose(f)) {
+        f = NULL;
+        r = rl_errorf(err, cap, RL_ERR_IO, "weights: cannot write %s", path);
+        goto out;
+    }
+    f = NULL;
+    rl_import_options io = {"turtle", 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
+    rl_import_result res;
+    r = rl_import_file(st, path, &io, &res, err, cap);
+    if (r == RL_OK && w_out) *w_out = w;
+out:
+    if (f) fclose(f);
+    rl_buf_free(&ttl);
+    rl__cl_site_free(s);
+    return r;
 }

@@ -498,4 +498,5 @@ const rl_pack_service rl_gr_scrape_service = {
     scrape_step,
     scrape_metrics,
     scrape_close,
+    NULL, /* only when --scrape is given */
 };
