@@ -38,6 +38,8 @@ int rl_cmd_export(int argc, char **argv);
 int rl_cmd_stats(int argc, char **argv);
 int rl_cmd_serve(int argc, char **argv);
 int rl_cmd_update(int argc, char **argv);
+/* `rootline run NAME --param k=v`: a saved query. */
+int rl_cmd_run(int argc, char **argv);
 /* `rootline __executor --fd N`: a query executor of `serve` (executor.h). */
 int rl_cmd_executor(int argc, char **argv);
 

@@ -22,6 +22,7 @@ typedef struct command {
 static const command commands[] = {
     {"import", rl_cmd_import, "import RDF files, each as one batch (named graph + provenance)"},
     {"query", rl_cmd_query, "run a SPARQL query and print the results"},
+    {"run", rl_cmd_run, "run a saved, parameterised query (queries/*.rq)"},
     {"update", rl_cmd_update, "apply a SPARQL Update (one transaction)"},
     {"export", rl_cmd_export, "write the store, or one graph, as N-Quads"},
     {"stats", rl_cmd_stats, "count triples and graphs, report the store size"},

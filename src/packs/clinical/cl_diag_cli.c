@@ -1,7 +1,10 @@
 /* cl_diag_cli.c: `rootline diagnose` and `rootline trace`. */
 #include "cl_diag_cli.h"
 
+#include "cl_graph.h"
 #include "cl_site.h"
+#include "import.h"
+#include "keys.h"
 #include "cl_trace.h"
 #include "store.h"
 #include "timefmt.h"
@@ -18,7 +21,7 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_STORE = 3, EXIT_INTERNA
 typedef struct diag_opts {
     const char *store, *stream;
     double as_of, at;
-    int json, min_run, tz, have_at;
+    int json, min_run, tz, have_at, save;
 } diag_opts;
 
 static void diag_usage(FILE *out, int trace)
@@ -41,6 +44,8 @@ static void diag_usage(FILE *out, int trace)
     fprintf(out, "\n  --as-of TIME   ISO 8601 (e.g. 2024-11-08T18:00:00+08:00); default: everything\n"
                  "  --json         the JSON answer (docs/diagnose.md); default: a summary\n"
                  "  --min-run N    results in a run (default 3)\n"
+                 "  --save         store the findings and their causal links as one batch\n"
+                 "                 (rl:Finding, rl:CausalLink; queries/clinical/findings-by-level.rq)\n"
                  "  --tz +HH:MM    the site's offset for times shown (default +08:00)\n"
                  "  --store URI    store (default $ROOTLINE_STORE or lmdb:./var/store)\n\n"
                  "exit: 0 done, 1 usage, 2 bad argument or no such run, 3 store error, 4 internal\n");
@@ -61,6 +66,7 @@ static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
                                          {"json", no_argument, 0, 'j'},         {"min-run", required_argument, 0, 'n'},
                                          {"tz", required_argument, 0, 'z'},     {"stream", required_argument, 0, 'S'},
                                          {"at", required_argument, 0, 't'},     {"help", no_argument, 0, 'h'},
+                                         {"save", no_argument, 0, 'v'},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->as_of = INFINITY, o->min_run = 3, o->tz = 480;
@@ -72,6 +78,7 @@ static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
         case 's': o->store = optarg; break;
         case 'j': o->json = 1; break;
         case 'S': o->stream = optarg; break;
+        case 'v': o->save = 1; break;
         case 'a':
         case 't': {
             double t;
@@ -129,7 +136,7 @@ static int exit_for(rl_status st)
 static int open_site(const diag_opts *o, rl_store **st, rl__cl_site **site)
 {
     char err[1024];
-    rl_store_options so = {1};
+    rl_store_options so = {!o->save};
     rl_status r = rl_store_new(o->store, &so, st, err, sizeof err);
     if (r == RL_OK) r = rl__cl_site_load(*st, o->as_of, o->min_run, o->tz, site, err, sizeof err);
     if (r != RL_OK) {
@@ -210,6 +217,7 @@ static json_t *findings_json(const rl__cl_site *s)
         if (r->below_sop) json_array_append_new(dev, json_string("rcf_below_sop"));
         if (r->aborted) json_array_append_new(dev, json_string("aborted"));
         json_object_set_new(x, "run_id", json_string(r->run_id));
+        json_object_set_new(x, "iri", json_string(rl_mg_str(s->g, r->iri)));
         json_object_set_new(x, "start", json_string(rl_time_iso_tz(r->t, s->tz, b, sizeof b)));
         json_object_set_new(x, "specimen_type", json_string(r->type));
         json_object_set_new(x, "rcf_g", r->rcf >= 0 ? json_real(round(r->rcf * 10) / 10) : json_null());
@@ -221,6 +229,149 @@ static json_t *findings_json(const rl__cl_site *s)
     json_object_set_new(o, "westgard_rejections", wg);
     json_object_set_new(o, "centrifuge_deviations", cf);
     return o;
+}
+
+/* ---- saving findings: N-Triples, every term written by Raptor ---- */
+
+typedef struct ntw {
+    raptor_world *w;
+    FILE *f;
+    int fail;
+} ntw;
+
+static void nt_term(ntw *n, raptor_term *t)
+{
+    size_t len = 0;
+    unsigned char *b = t ? raptor_term_to_counted_string(t, &len) : NULL;
+    if (!b || fwrite(b, 1, len, n->f) != len) n->fail = 1;
+    if (b) raptor_free_memory(b);
+    if (t) raptor_free_term(t);
+}
+
+static raptor_term *nt_iri(ntw *n, const char *iri)
+{
+    return raptor_new_term_from_uri_string(n->w, (const unsigned char *)iri);
+}
+
+/* s p o .  o_lit: a literal with datatype dt (NULL: plain) instead of an IRI */
+static void nt_add(ntw *n, const char *s, const char *p, const char *o, int o_lit, const char *dt)
+{
+    if (!o || !*o) return;
+    nt_term(n, nt_iri(n, s));
+    fputc(' ', n->f);
+    nt_term(n, nt_iri(n, p));
+    fputc(' ', n->f);
+    if (o_lit) {
+        raptor_uri *du = dt ? raptor_new_uri(n->w, (const unsigned char *)dt) : NULL;
+        nt_term(n, raptor_new_term_from_literal(n->w, (const unsigned char *)o, du, NULL));
+        if (du) raptor_free_uri(du);
+    } else
+        nt_term(n, nt_iri(n, o));
+    fputs(" .\n", n->f);
+}
+
+static const char *jget(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+static void save_runs(ntw *n, json_t *runs, int min_run)
+{
+    size_t i;
+    json_t *r;
+    char fid[200], lid[220], num[64], rule[64];
+    snprintf(rule, sizeof rule, "consecutive-flags-%d", min_run);
+    json_array_foreach(runs, i, r)
+    {
+        json_t *res = json_object_get(r, "results");
+        char key[1200];
+        snprintf(key, sizeof key, "%s|%s", jget(json_object_get(r, "stream"), "id"), jget(json_array_get(res, 0), "result"));
+        char hex[65];
+        rl_sha256_hex(key, strlen(key), 16, hex);
+        snprintf(fid, sizeof fid, "urn:rootline:clin:finding:run:%.32s", hex);
+        nt_add(n, fid, CL_RDF_TYPE, CL_RL "Finding", 0, NULL);
+        nt_add(n, fid, CL_RL "rule", rule, 1, NULL);
+        nt_add(n, fid, CL_RDFS "label", jget(json_object_get(r, "stream"), "id"), 1, NULL);
+        nt_add(n, fid, CL_RL "detectedAt", jget(r, "detected_at"), 1, CL_XSD "dateTime");
+        nt_add(n, fid, CL_RL "severity", json_is_true(json_object_get(r, "explained")) ? "critical" : "warning", 1, NULL);
+        nt_add(n, fid, CL_RL "about", jget(json_object_get(r, "channel"), "iri"), 0, NULL);
+        size_t k;
+        json_t *x;
+        json_array_foreach(res, k, x) nt_add(n, fid, CL_RL "evidence", jget(x, "result"), 0, NULL);
+        json_array_foreach(json_object_get(r, "hypotheses"), k, x)
+        {
+            long lv = (long)json_integer_value(json_object_get(x, "level"));
+            snprintf(lid, sizeof lid, "%s/level%ld", fid, lv);
+            char lvl[64];
+            snprintf(lvl, sizeof lvl, CL_RL "Level%ld", lv);
+            nt_add(n, lid, CL_RDF_TYPE, CL_RL "CausalLink", 0, NULL);
+            nt_add(n, lid, CL_RL "effect", fid, 0, NULL);
+            nt_add(n, lid, CL_RL "forLevel", lvl, 0, NULL);
+            snprintf(num, sizeof num, "%.3f", json_number_value(json_object_get(x, "weight")));
+            nt_add(n, lid, CL_RL "weight", num, 1, CL_XSD "decimal");
+            snprintf(num, sizeof num, "%.3f", json_number_value(json_object_get(x, "share")));
+            nt_add(n, lid, CL_RL "share", num, 1, CL_XSD "decimal");
+            nt_add(n, lid, CL_RDFS "comment", jget(x, "summary"), 1, NULL);
+            size_t e;
+            json_t *id;
+            json_array_foreach(json_object_get(x, "evidence_ids"), e, id)
+            {
+                const char *v = json_string_value(id);
+                if (v && strchr(v, ':') && !strchr(v, ' ')) nt_add(n, lid, CL_RL "cause", v, 0, NULL);
+            }
+        }
+    }
+}
+
+static void save_simple(ntw *n, json_t *list, const char *kind, const char *rule_prefix, const char *key_field,
+                        const char *time_field, const char *rule_field)
+{
+    size_t i;
+    json_t *x;
+    char fid[200], rule[200], hex[65];
+    json_array_foreach(list, i, x)
+    {
+        const char *k = jget(x, key_field);
+        rl_sha256_hex(k, strlen(k), 16, hex);
+        snprintf(fid, sizeof fid, "urn:rootline:clin:finding:%s:%.32s", kind, hex);
+        json_t *rules = json_object_get(x, rule_field);
+        snprintf(rule, sizeof rule, "%s%s", rule_prefix, json_is_array(rules) ? json_string_value(json_array_get(rules, 0)) : "");
+        nt_add(n, fid, CL_RDF_TYPE, CL_RL "Finding", 0, NULL);
+        nt_add(n, fid, CL_RL "rule", rule, 1, NULL);
+        nt_add(n, fid, CL_RL "detectedAt", jget(x, time_field), 1, CL_XSD "dateTime");
+        const char *ev = jget(x, "result");
+        if (!*ev) ev = jget(x, "iri");
+        nt_add(n, fid, CL_RL "evidence", ev, 0, NULL);
+    }
+}
+
+static rl_status save_findings(const rl__cl_site *s, json_t *top, rl_store *st, char *err, size_t cap)
+{
+    char dir[] = "/tmp/rootline-findings-XXXXXX", path[sizeof dir + 32];
+    if (!mkdtemp(dir)) return rl_errorf(err, cap, RL_ERR_IO, "cannot make a temporary folder");
+    snprintf(path, sizeof path, "%s/findings.nt", dir);
+    ntw n = {raptor_new_world(), fopen(path, "w"), 0};
+    rl_status r = RL_OK;
+    if (!n.w || raptor_world_open(n.w) || !n.f) r = rl_errorf(err, cap, RL_ERR_IO, "cannot write %s", path);
+    if (r == RL_OK) {
+        json_t *f = json_object_get(top, "findings");
+        save_runs(&n, json_object_get(top, "runs"), s->min_run);
+        save_simple(&n, json_object_get(f, "westgard_rejections"), "westgard", "westgard-", "result", "completed", "rules");
+        save_simple(&n, json_object_get(f, "resample"), "resample", "quality-gate-resample", "result", "completed", "none");
+        save_simple(&n, json_object_get(f, "centrifuge_deviations"), "centrifuge", "centrifuge-", "iri", "start", "deviations");
+        if (n.fail) r = rl_errorf(err, cap, RL_ERR_IO, "cannot write %s", path);
+    }
+    if (n.f && fclose(n.f) && r == RL_OK) r = rl_errorf(err, cap, RL_ERR_IO, "cannot write %s", path);
+    if (n.w) raptor_free_world(n.w);
+    if (r == RL_OK) {
+        rl_import_options io = {"ntriples", 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
+        rl_import_result res;
+        r = rl_import_file(st, path, &io, &res, err, cap);
+    }
+    unlink(path);
+    rmdir(dir);
+    return r;
 }
 
 int rl_cl_cmd_diagnose(int argc, char **argv)
@@ -258,6 +409,16 @@ int rl_cl_cmd_diagnose(int argc, char **argv)
     }
     json_object_set_new(top, "runs", runs);
     json_object_set_new(top, "findings", findings_json(s));
+    if (o.save) {
+        char err[1024];
+        rl_status sr = save_findings(s, top, st, err, sizeof err);
+        if (sr != RL_OK) {
+            fprintf(stderr, "rootline: findings not saved: %s\n", err);
+            json_decref(top);
+            rc = exit_for(sr);
+            goto out;
+        }
+    }
     if (o.json) rc = print_json(top);
     else {
         printf("%zu results in %zu streams; %zu run%s of %d or more results beyond their limit\n", s->nres, s->nstreams,

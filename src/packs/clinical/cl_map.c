@@ -1,6 +1,7 @@
 /* cl_map.c: mapping files (JSON) compiled into row programs; CSV rows ->
  * triples of one batch. */
 #include "cl_map.h"
+#include "resdir.h"
 
 #include "cl_csv.h"
 #include "cl_graph.h"
@@ -481,24 +482,10 @@ static mapping *load_one(const char *path, char *err, size_t cap)
 /* Where the mappings are: $ROOTLINE_MAPPINGS, <binary>/../data/mappings, the source tree. */
 static void find_dir(void)
 {
-    const char *e = getenv("ROOTLINE_MAPPINGS");
-    if (e && *e) {
-        snprintf(map_dir, sizeof map_dir, "%s", e);
-        return;
-    }
-    char exe[900];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = 0;
-        snprintf(map_dir, sizeof map_dir, "%s/../data/mappings", exe);
-        if (access(map_dir, R_OK) == 0) return;
-    }
 #ifdef ROOTLINE_DATA_DIR
-    snprintf(map_dir, sizeof map_dir, "%s/mappings", ROOTLINE_DATA_DIR);
+    rl_resource_dir("ROOTLINE_MAPPINGS", "data/mappings", ROOTLINE_DATA_DIR "/mappings", map_dir, sizeof map_dir);
 #else
-    snprintf(map_dir, sizeof map_dir, "data/mappings");
+    rl_resource_dir("ROOTLINE_MAPPINGS", "data/mappings", "data/mappings", map_dir, sizeof map_dir);
 #endif
 }
 
