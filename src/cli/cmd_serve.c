@@ -50,6 +50,19 @@ static size_t collect_services(svc_opt *out)
     return n;
 }
 
+#define MAX_ROUTES 32
+/* Every pack's HTTP routes, NULL-terminated. */
+static const rl_pack_route *const *collect_routes(void)
+{
+    static const rl_pack_route *routes[MAX_ROUTES + 1];
+    size_t n = 0;
+    for (size_t p = 0; rl_cli_packs[p]; p++)
+        for (const rl_pack_route *const *r = rl_cli_packs[p]->routes; r && *r; r++)
+            if (n < MAX_ROUTES) routes[n++] = *r;
+    routes[n] = NULL;
+    return routes;
+}
+
 static void usage(FILE *out, const svc_opt *svc, size_t nsvc)
 {
     fprintf(out,
@@ -178,6 +191,7 @@ int rl_cmd_serve(int argc, char **argv)
             sp.store_uri = strict_uri;
         }
         so.sparql = &sp;
+        so.routes = collect_routes();
     }
 
     /* SIGINT/SIGTERM are taken by sigwait below, in no other thread */

@@ -64,6 +64,20 @@ typedef struct rl_pack_service {
     const char *default_value;
 } rl_pack_service;
 
+/* An HTTP route of `rootline serve` answered by one of the pack's commands,
+ * run as a child process (crash isolation, a deadline, no shared librdf
+ * state): GET PATH?k=v runs `rootline --store URI COMMAND FIXED... --k v`
+ * for each k in `params` that is given; its standard output is the body.
+ * Exit 0 -> 200, 1 -> 400, 2 -> 404, past the deadline -> 503, else 500;
+ * the body of an error is the command's standard error. */
+typedef struct rl_pack_route {
+    const char *path;               /* e.g. "/trace" */
+    const char *command;            /* e.g. "trace" */
+    const char *const *params;      /* NULL-terminated option names, without "--" */
+    const char *const *fixed;       /* NULL-terminated arguments always passed, e.g. "--json" */
+    const char *content_type;       /* of the standard output */
+} rl_pack_route;
+
 typedef struct rl_pack {
     const char *name;                  /* e.g. "goruntime" */
     const char *summary;
@@ -71,6 +85,7 @@ typedef struct rl_pack {
     const rl_pack_command *commands;   /* NULL-terminated by name == NULL */
     const rl_input_format *const *formats; /* for `rootline import`, NULL-terminated */
     const rl_pack_service *const *services; /* for `rootline serve`, NULL-terminated */
+    const rl_pack_route *const *routes;     /* for `rootline serve`, NULL-terminated */
 } rl_pack;
 
 #endif

@@ -1,6 +1,9 @@
 /* server.c: libmicrohttpd front, routes, request counters, scheduler. */
 #include "server.h"
 
+#include "queries.h"
+#include "routes.h"
+
 #include "metrics.h"
 #include "writes.h"
 
@@ -31,9 +34,9 @@ typedef struct service {
 } service;
 
 /* request counters: per route, per status code */
-enum { R_SPARQL, R_UPDATE, R_STORE, R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER, NROUTES };
+enum { R_SPARQL, R_UPDATE, R_STORE, R_HEALTHZ, R_READYZ, R_METRICS, R_QUERIES, R_PACK, R_OTHER, NROUTES };
 static const char *const route_names[NROUTES] = {"/sparql", "/update", "/store", "/healthz",
-                                                 "/readyz", "/metrics", "other"};
+                                                 "/readyz", "/metrics", "/queries", "pack", "other"};
 static const unsigned codes[] = {200, 201, 204, 400, 403, 404, 405, 406, 413, 415, 422, 500, 501, 503};
 #define NCODES (sizeof codes / sizeof *codes)
 
@@ -46,6 +49,7 @@ struct rl_server {
     size_t nsvc;
     struct MHD_Daemon *mhd;
     rl_sparql *sparql;
+    rl_queries *queries;
     pthread_mutex_t store_mu; /* one writer: services' steps, /update, /store */
     rl_writes writes;
     unsigned port;
@@ -296,6 +300,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (code) count(s, R_SPARQL, code);
         return r;
     }
+    if (rl_queries_match(url) && s->queries) {
+        unsigned code = 0;
+        enum MHD_Result r = rl_queries_request(s->queries, conn, url, method, data, data_size, con_cls, &code);
+        if (code) count(s, R_QUERIES, code);
+        return r;
+    }
+    const rl_pack_route *pr = s->opt.sparql ? rl_route_find(s->opt.routes, url) : NULL;
+    if (pr) {
+        unsigned code = 0;
+        double t = s->opt.route_timeout > 0 ? s->opt.route_timeout : s->opt.sparql->timeout > 0 ? s->opt.sparql->timeout : 30;
+        *data_size = 0;
+        enum MHD_Result r = rl_route_request(pr, conn, method, s->opt.sparql->exe, s->opt.sparql->store_uri, t, &code);
+        if (code) count(s, R_PACK, code);
+        return r;
+    }
     if (!strcmp(url, "/update") || !strcmp(url, "/store")) {
         unsigned code = 0;
         int upd = !strcmp(url, "/update");
@@ -412,6 +431,10 @@ rl_status rl_server_start(rl_server *s, char *err, size_t cap)
             return st;
         }
     }
+    if (!(s->queries = rl_queries_new(NULL, s->sparql))) {
+        freeaddrinfo(ai);
+        return rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+    }
     s->writes = (rl_writes){s->store, &s->store_mu, s->sparql,
                             s->opt.sparql && s->opt.sparql->max_body ? s->opt.sparql->max_body : (uint64_t)64 << 20,
                             NULL};
@@ -455,6 +478,7 @@ void rl_server_free(rl_server *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->sched, NULL);
     }
+    rl_queries_free(s->queries);
     rl_sparql_free(s->sparql);
     for (size_t i = 0; i < s->nsvc; i++) s->svc[i].svc->close(s->svc[i].state);
     pthread_mutex_destroy(&s->mu);

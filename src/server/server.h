@@ -34,6 +34,10 @@ typedef struct rl_server_options {
     uint64_t min_free_bytes;  /* /readyz floor; 0 = 256 MiB */
     unsigned max_connections; /* simultaneous connections; 0 = 256 */
     const rl_sparql_options *sparql; /* /sparql with executor processes; NULL = no /sparql */
+    /* pack routes (e.g. /trace), answered by child processes of opt.sparql's
+     * binary on its store; NULL-terminated, borrowed; need `sparql` */
+    const rl_pack_route *const *routes;
+    double route_timeout;     /* seconds; 0 = the query deadline (sparql->timeout, else 30) */
     /* log sink, as rl_service_env.log; NULL = discard */
     void (*log)(void *ctx, const char *level, const char *msg);
     void *log_ctx;

@@ -463,6 +463,57 @@ out:
     return r;
 }
 
+enum MHD_Result rl_sparql_request_with(rl_sparql *s, struct MHD_Connection *c, const char *method,
+                                       const char *upload, size_t *upload_size, void **con_cls,
+                                       rl_sparql_text_fn fn, void *ctx, unsigned *code)
+{
+    *code = 0;
+    int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    if (!get && !post) {
+        atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
+        return reply(c, 405, "text/plain; charset=utf-8", "method not allowed: use GET or POST\n", "GET, POST", code);
+    }
+    req *q = *con_cls;
+    if (!q) {
+        if (!(q = alloc_req(s))) return MHD_NO;
+        *con_cls = q;
+        if (post) return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!q->too_big && rl_buf_append(&q->body, upload, *upload_size) != RL_OK) q->too_big = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (q->too_big)
+        return fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
+                    (unsigned long long)s->o.max_body);
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (post && q->body.len && !(ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33))) {
+        atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
+        return reply(c, 415, "text/plain; charset=utf-8", "POST takes application/x-www-form-urlencoded parameters\n",
+                     NULL, code);
+    }
+    rl_buf text;
+    rl_buf_init(&text, (size_t)s->o.max_body + ((size_t)1 << 20));
+    char err[2048];
+    unsigned status = 400;
+    const char *form = q->body.data ? (const char *)q->body.data : "";
+    rl_status st = fn(ctx, c, post ? form : "", post ? q->body.len : 0, &text, &status, err, sizeof err);
+    enum MHD_Result r;
+    if (st != RL_OK) r = fail(s, c, O_CLIENT, status, code, "%s", err);
+    else {
+        ds_args ds = {json_array(), json_array()};
+        char *timeout = post ? form_value(form, q->body.len, "timeout") : NULL;
+        r = run_query(s, c, q, (const char *)text.data,
+                      timeout ? timeout : MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timeout"), &ds, code);
+        free(timeout);
+        json_decref(ds.dflt);
+        json_decref(ds.named);
+    }
+    rl_buf_free(&text);
+    return r;
+}
+
 rl_status rl_sparql_apply_update(rl_sparql *s, const char *text, const char *default_graph, char *summary,
                                  size_t scap, int *status, char *err, size_t cap)
 {

@@ -50,6 +50,18 @@ void rl_sparql_free(rl_sparql *s);
 enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *conn, const char *method,
                                   const char *upload, size_t *upload_size, void **con_cls,
                                   unsigned *code);
+/* Produces the query text of a request from its URL arguments (read them
+ * from conn) and its form body (application/x-www-form-urlencoded, `form`
+ * of `len` bytes, "" for GET).  Returns RL_OK with the text in `query`, or
+ * an error with the HTTP status to answer in *status and the message in err. */
+typedef rl_status (*rl_sparql_text_fn)(void *ctx, struct MHD_Connection *conn, const char *form, size_t len,
+                                       rl_buf *query, unsigned *status, char *err, size_t cap);
+/* As rl_sparql_request, for a query made by `fn` (saved queries): GET or
+ * POST form, the same executors, deadline (`timeout` argument), limits and
+ * negotiation.  Completed through rl_sparql_completed. */
+enum MHD_Result rl_sparql_request_with(rl_sparql *s, struct MHD_Connection *conn, const char *method,
+                                       const char *upload, size_t *upload_size, void **con_cls,
+                                       rl_sparql_text_fn fn, void *ctx, unsigned *code);
 /* The request ended (MHD_OPTION_NOTIFY_COMPLETED): frees its state, and
  * kills the executor if the client left while it was still answering. */
 void rl_sparql_completed(rl_sparql *s, void **con_cls, enum MHD_RequestTerminationCode why);

@@ -214,6 +214,10 @@ rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir,
     FILE *f = NULL;
     rl_status r = rl__cl_site_load(st, at, 3, tz, &s, err, cap);
     if (r != RL_OK) goto out;
+    if (!s->nres) { /* a store without results (another pack's, a test suite's): nothing to weigh */
+        r = rl_errorf(err, cap, RL_ERR_NOTFOUND, "no results in the store: nothing to weigh");
+        goto out;
+    }
     rl__cl_weights w;
     rl__cl_weights_compute(s, at, &w);
     if ((r = rl__cl_weights_turtle(s, &w, &ttl)) != RL_OK) {

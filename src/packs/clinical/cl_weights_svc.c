@@ -44,6 +44,7 @@ static double ws_step(void *state, double now)
     char err[1024], msg[1200];
     rl__cl_weights out;
     rl_status st = rl__cl_weights_store(w->env->store, now, WS_TZ, w->env->spool_dir, &out, err, sizeof err);
+    if (st == RL_ERR_NOTFOUND) return w->every_s; /* no results yet: nothing stored, nothing to report */
     pthread_mutex_lock(&w->mu);
     w->runs++;
     if (st == RL_OK) w->last = out, w->have_last = 1;

@@ -24,7 +24,7 @@ static const rl_input_format *const gr_formats[] = {&rl_gr_dump_format, NULL};
 static const rl_pack_service *const gr_services[] = {&rl_gr_scrape_service, NULL};
 
 const rl_pack rl_goruntime_pack = {"goruntime", "Go runtime: service -> goroutine group -> frame",
-                                   "goruntime", gr_commands, gr_formats, gr_services};
+                                   "goruntime", gr_commands, gr_formats, gr_services, NULL};
 
 static void usage(FILE *out)
 {
