@@ -36,7 +36,8 @@ int rl__cl_weights_stored(const rl__cl_site *s, double at, rl__cl_weights *w);
 rl_status rl__cl_weights_turtle(const rl__cl_site *s, const rl__cl_weights *w, rl_buf *out);
 /* Computes the weights as of `at` on `st` and stores them as one batch
  * (a Turtle file written into `dir`, then imported).  The file stays in dir.
- * RL_ERR_* with err. */
+ * RL_ERR_NOTFOUND when the store holds no results (nothing is written);
+ * other RL_ERR_* with err. */
 rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out_or_null,
                                char *err, size_t cap);
 /* JSON of the weights (new reference). */
