@@ -1,6 +1,7 @@
 /* queries.c: /queries routes; running goes through rl_sparql_request_with. */
 #include "queries.h"
 
+#include "reply.h"
 #include "savedq.h"
 
 #include <ctype.h>
@@ -41,14 +42,7 @@ int rl_queries_match(const char *url)
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
                              unsigned *code)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    if (status == 405) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    *code = status;
-    return ok;
+    return rl__reply(c, status, type, body, strlen(body), status == 405 ? "GET, HEAD" : NULL, code);
 }
 
 static enum MHD_Result reply_json(struct MHD_Connection *c, json_t *j, unsigned *code)

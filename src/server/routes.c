@@ -2,6 +2,7 @@
 #include "routes.h"
 
 #include "buf.h"
+#include "reply.h"
 #include "timefmt.h"
 
 #include <errno.h>
@@ -28,14 +29,7 @@ const rl_pack_route *rl_route_find(const rl_pack_route *const *routes, const cha
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const void *body, size_t n,
                              unsigned *code)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r) return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    if (status == 405) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
-    enum MHD_Result ok = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    *code = status;
-    return ok;
+    return rl__reply(c, status, type, body, n, status == 405 ? "GET" : NULL, code);
 }
 
 /* Reads both pipes until the child closes them or the deadline passes.

@@ -388,36 +388,61 @@ crashed : {
 }
 }
 
-enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const char *method,
-                                  const char *upload, size_t *upload_size, void **con_cls,
-                                  unsigned *code)
+/* The calls of a request until its body is whole: the method, the state,
+ * the body (with its ceiling).  Returns 1 with *r set when the handler must
+ * return *r now; 0 when the request is whole, with *qp its state. */
+static int intake(rl_sparql *s, struct MHD_Connection *c, const char *method, const char *upload,
+                  size_t *upload_size, void **con_cls, unsigned *code, enum MHD_Result *r, req **qp)
 {
     *code = 0;
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!get && !post) {
         atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
-        return reply(c, 405, "text/plain; charset=utf-8", "method not allowed: use GET or POST\n", "GET, POST", code);
+        *r = reply(c, 405, "text/plain; charset=utf-8", "method not allowed: use GET or POST\n", "GET, POST", code);
+        return 1;
     }
     req *q = *con_cls;
     if (!q) {
-        if (!(q = alloc_req(s))) return MHD_NO;
+        if (!(q = alloc_req(s))) {
+            *r = MHD_NO;
+            return 1;
+        }
         *con_cls = q;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->o.max_body)
-            return fail(s, c, O_CLIENT, 413, code, "request body of %s bytes is over the limit of %llu bytes",
-                        cl, (unsigned long long)s->o.max_body);
-        if (post) return MHD_YES; /* the body follows */
+        if (cl && strtoull(cl, NULL, 10) > s->o.max_body) {
+            *r = fail(s, c, O_CLIENT, 413, code, "request body of %s bytes is over the limit of %llu bytes", cl,
+                      (unsigned long long)s->o.max_body);
+            return 1;
+        }
+        if (post) { /* the body follows */
+            *r = MHD_YES;
+            return 1;
+        }
     }
     if (*upload_size) {
         if (!q->too_big && rl_buf_append(&q->body, upload, *upload_size) != RL_OK) q->too_big = 1;
         *upload_size = 0;
-        return MHD_YES;
+        *r = MHD_YES;
+        return 1;
     }
-    if (q->too_big)
-        return fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
-                    (unsigned long long)s->o.max_body);
-    char *query = NULL, *timeout = NULL;
+    if (q->too_big) {
+        *r = fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
+                  (unsigned long long)s->o.max_body);
+        return 1;
+    }
+    *qp = q;
+    return 0;
+}
+
+enum MHD_Result rl_sparql_request(rl_sparql *s, struct MHD_Connection *c, const char *method,
+                                  const char *upload, size_t *upload_size, void **con_cls,
+                                  unsigned *code)
+{
+    req *q = NULL;
     enum MHD_Result r;
+    if (intake(s, c, method, upload, upload_size, con_cls, code, &r, &q)) return r;
+    int get = !strcmp(method, "GET"), post = !get;
+    char *query = NULL, *timeout = NULL;
     ds_args ds = {json_array(), json_array()};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, ds_arg, &ds);
     const char *uq = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "query");
@@ -467,26 +492,10 @@ enum MHD_Result rl_sparql_request_with(rl_sparql *s, struct MHD_Connection *c, c
                                        const char *upload, size_t *upload_size, void **con_cls,
                                        rl_sparql_text_fn fn, void *ctx, unsigned *code)
 {
-    *code = 0;
-    int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
-    if (!get && !post) {
-        atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
-        return reply(c, 405, "text/plain; charset=utf-8", "method not allowed: use GET or POST\n", "GET, POST", code);
-    }
-    req *q = *con_cls;
-    if (!q) {
-        if (!(q = alloc_req(s))) return MHD_NO;
-        *con_cls = q;
-        if (post) return MHD_YES;
-    }
-    if (*upload_size) {
-        if (!q->too_big && rl_buf_append(&q->body, upload, *upload_size) != RL_OK) q->too_big = 1;
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    if (q->too_big)
-        return fail(s, c, O_CLIENT, 413, code, "request body over the limit of %llu bytes",
-                    (unsigned long long)s->o.max_body);
+    req *q = NULL;
+    enum MHD_Result r;
+    if (intake(s, c, method, upload, upload_size, con_cls, code, &r, &q)) return r;
+    int post = !strcmp(method, "POST");
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (post && q->body.len && !(ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33))) {
         atomic_fetch_add(&s->outcomes[O_CLIENT], 1);
@@ -499,7 +508,6 @@ enum MHD_Result rl_sparql_request_with(rl_sparql *s, struct MHD_Connection *c, c
     unsigned status = 400;
     const char *form = q->body.data ? (const char *)q->body.data : "";
     rl_status st = fn(ctx, c, post ? form : "", post ? q->body.len : 0, &text, &status, err, sizeof err);
-    enum MHD_Result r;
     if (st != RL_OK) r = fail(s, c, O_CLIENT, status, code, "%s", err);
     else {
         ds_args ds = {json_array(), json_array()};

@@ -1,0 +1,66 @@
+#!/bin/sh
+# bench_diagnose.sh: `rootline diagnose` over a DAYS-day, two-analyzer site
+# (data/synth/gen_site.py --scenario level3, SPECIMENS specimens per analyzer
+# and day), on the lmdb store: wall time and peak RSS of diagnose, the p50 /
+# p95 of single traces from the command line and over HTTP (/trace), and the
+# same trace's hops as one SPARQL query (the causal-trace saved query, rasqal
+# on the same store) in the same run.  Prints one line per figure.
+#
+#   sh bench/bench_diagnose.sh [DAYS] [SPECIMENS] [TRACES] [WORKDIR]
+#
+# Defaults 90 days, 2200 specimens (about 1M results), 20 traces.  Needs the
+# Release build (build-release/rootline), /usr/bin/python3 and curl.
+set -eu
+cd "$(dirname "$0")/.."
+D=${1:-90}
+S=${2:-2200}
+T=${3:-20}
+W=${4:-/tmp/rl-bench-diagnose}
+R=$PWD/build-release/rootline
+[ -x "$R" ] || { echo "build first: cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release && cmake --build build-release" >&2; exit 1; }
+rm -rf "$W"
+mkdir -p "$W"
+/usr/bin/python3 data/synth/gen_site.py "$W/site" --scenario level3 --no-hl7 --days "$D" --specimens-per-day "$S" >/dev/null
+ST="lmdb:$W/store?no-sync=yes"
+/usr/bin/time -f '%e %M' -o "$W/time.import" "$R" --store "$ST" import --quiet ontology ontology/clinical "$W/site" >/dev/null
+/usr/bin/time -f '%e %M' -o "$W/time.diag" "$R" --store "$ST" diagnose --json >"$W/diag.json"
+/usr/bin/python3 - "$W" "$T" <<'PY' >"$W/picks"
+import json, sys
+d = json.load(open(sys.argv[1] + "/diag.json"))
+runs = d["runs"]
+step = max(1, len(runs) // int(sys.argv[2]))
+for r in runs[::step][: int(sys.argv[2])]:
+    print(r["stream"]["id"], r["detected_at"])
+print("#", d["results"], len(runs), file=sys.stderr)
+PY
+results=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"])' "$W/diag.json")
+runs=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["runs"]))' "$W/diag.json")
+ms() { /usr/bin/python3 -c 'import time; print("%.3f" % (time.time() * 1000))'; }
+: >"$W/cli.ms"
+while read -r stream at; do
+  t0=$(ms); "$R" --store "$ST" trace --stream "$stream" --at "$at" --json >/dev/null; t1=$(ms)
+  echo "$t0 $t1" | awk '{print $2 - $1}' >>"$W/cli.ms"
+done <"$W/picks"
+"$R" --store "$ST" serve --listen 127.0.0.1:0 --port-file "$W/port" --executors 1 --weights-every 0 2>"$W/serve.log" &
+SP=$!
+i=0; while [ ! -s "$W/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+B="http://127.0.0.1:$(cat "$W/port")"
+: >"$W/http.ms"
+while read -r stream at; do
+  curl -s -o /dev/null -w '%{time_total}\n' -G --data-urlencode "stream=$stream" --data-urlencode "at=$at" "$B/trace" |
+    awk '{print $1 * 1000}' >>"$W/http.ms"
+done <"$W/picks"
+kill -TERM $SP; wait $SP || true
+# the trace's hops as one SPARQL query: the flagged results of the first pick's analyzer and test, that day
+first=$(head -1 "$W/picks")
+an=$(echo "$first" | cut -d/ -f1); test=$(echo "$first" | cut -d/ -f3); at=$(echo "$first" | cut -d' ' -f2)
+from=$(/usr/bin/python3 -c 'import datetime,sys; t=datetime.datetime.fromisoformat(sys.argv[1]); print((t-datetime.timedelta(days=1)).isoformat())' "$at")
+t0=$(ms); "$R" --store "$ST" run causal-trace --param analyzer="$an" --param test="$test" --param from="$from" --param to="$at" --format csv >"$W/sparql.csv"; t1=$(ms)
+sparql=$(echo "$t0 $t1" | awk '{print $2 - $1}')
+pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i=int((NR-1)*p)+1; print a[i]}'; }
+echo "site: $D days, $S specimens/analyzer/day, $results results, $runs runs"
+awk '{printf "import: %.1f s, peak RSS %.0f MB\n", $1, $2/1024}' "$W/time.import"
+awk -v n="$results" '{printf "diagnose --json: %.2f s (%.0f results/s), peak RSS %.0f MB\n", $1, n/$1, $2/1024}' "$W/time.diag"
+echo "trace (CLI, $(wc -l <"$W/cli.ms") runs): p50 $(pct "$W/cli.ms" 0.5) ms, p95 $(pct "$W/cli.ms" 0.95) ms"
+echo "trace (GET /trace): p50 $(pct "$W/http.ms" 0.5) ms, p95 $(pct "$W/http.ms" 0.95) ms"
+echo "causal-trace as one SPARQL query (rasqal, same store, one day): $sparql ms, $(($(wc -l <"$W/sparql.csv") - 1)) rows"
