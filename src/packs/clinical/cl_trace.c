@@ -1001,7 +1001,15 @@ static json_t *hypotheses(tctx *c, const dcount *run_depts, const cf_evidence *c
 
     /* level 2: the QC material, its lot or its target */
     json_t *qids = json_array();
-    qc_shift q = qc_levels(c, c0, c->td, qids);
+    /* QC since the channel's change when there is one in the day before (a fresh shift is not
+     * averaged with the QC before it), else over the day */
+    qc_shift q = qc_levels(c, cmp0, c->td, NULL);
+    if (q.levels && cmp0 > c0) {
+        json_decref(qids);
+        qids = json_array();
+        q = qc_levels(c, cmp0, c->td, qids);
+    } else
+        q = qc_levels(c, c0, c->td, qids);
     const cl_stream *ps[8];
     size_t np = sibling_streams(c, 0, ps, 8);
     rate pr = {0, 0};
@@ -1064,7 +1072,8 @@ static json_t *hypotheses(tctx *c, const dcount *run_depts, const cf_evidence *c
         evidence(&L[2], "channel_change_before_run", strength, d, json_deep_copy(ch_ids));
     }
     if (q.levels >= 2 && q.out_levels == q.levels && (q.out_pos == q.levels || q.out_neg == q.levels)) {
-        snprintf(d, sizeof d, "all %d QC levels shifted %s in the day before", q.levels, q.out_pos ? "up" : "down");
+        snprintf(d, sizeof d, "all %d QC levels shifted %s %s", q.levels, q.out_pos ? "up" : "down",
+                 cmp0 > c0 ? "since the channel's change" : "in the day before");
         evidence(&L[2], "all_qc_levels_shifted", 0.6, d, json_deep_copy(qids));
     }
     /* the stream's own baseline: the 7 days before the day before detection */
