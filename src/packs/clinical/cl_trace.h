@@ -40,6 +40,9 @@ rl_status rl__cl_weights_turtle(const rl__cl_site *s, const rl__cl_weights *w, r
  * other RL_ERR_* with err. */
 rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out_or_null,
                                char *err, size_t cap);
+/* As rl__cl_weights_store, for a site already loaded from `st`. */
+rl_status rl__cl_weights_store_site(rl_store *st, const rl__cl_site *s, double at, const char *dir, rl__cl_weights *w_out,
+                                    char *err, size_t cap);
 /* JSON of the weights (new reference). */
 json_t *rl__cl_weights_json(const rl__cl_site *s, const rl__cl_weights *w);
 

@@ -204,16 +204,14 @@ rl_status rl__cl_weights_turtle(const rl__cl_site *s, const rl__cl_weights *w, r
     return st;
 }
 
-rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out, char *err,
-                               size_t cap)
+rl_status rl__cl_weights_store_site(rl_store *st, const rl__cl_site *s, double at, const char *dir, rl__cl_weights *w_out,
+                                    char *err, size_t cap)
 {
-    rl__cl_site *s = NULL;
     rl_buf ttl;
     rl_buf_init(&ttl, 1 << 20);
     char path[4096];
     FILE *f = NULL;
-    rl_status r = rl__cl_site_load(st, at, 3, tz, &s, err, cap);
-    if (r != RL_OK) goto out;
+    rl_status r = RL_OK;
     if (!s->nres) { /* a store without results (another pack's, a test suite's): nothing to weigh */
         r = rl_errorf(err, cap, RL_ERR_NOTFOUND, "no results in the store: nothing to weigh");
         goto out;
@@ -242,6 +240,15 @@ rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir,
 out:
     if (f) fclose(f);
     rl_buf_free(&ttl);
+    return r;
+}
+
+rl_status rl__cl_weights_store(rl_store *st, double at, int tz, const char *dir, rl__cl_weights *w_out, char *err,
+                               size_t cap)
+{
+    rl__cl_site *s = NULL;
+    rl_status r = rl__cl_site_load(st, at, 3, tz, &s, err, cap);
+    if (r == RL_OK) r = rl__cl_weights_store_site(st, s, at, dir, w_out, err, cap);
     rl__cl_site_free(s);
     return r;
 }

@@ -1,6 +1,7 @@
 /* cl_weights_svc.c: the weights schedule (see the header). */
 #include "cl_weights_svc.h"
 
+#include "cl_findings.h"
 #include "cl_trace.h"
 #include "timefmt.h"
 
@@ -37,13 +38,30 @@ static rl_status ws_open(const char *const *values, size_t n, const rl_service_e
     return RL_OK;
 }
 
+/* Weights, then the findings as of now, from one load of the site. */
+static rl_status ws_run(wsvc *w, double now, rl__cl_weights *out, size_t *runs, char *err, size_t cap)
+{
+    rl__cl_site *s = NULL;
+    rl_status st = rl__cl_site_load(w->env->store, now, 3, WS_TZ, &s, err, cap);
+    if (st == RL_OK) st = rl__cl_weights_store_site(w->env->store, s, now, w->env->spool_dir, out, err, cap);
+    if (st == RL_OK) {
+        json_t *top = rl__cl_diagnose_json(s, now);
+        st = top ? rl__cl_findings_save(s, top, w->env->store, err, cap) : rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+        *runs = s->nruns;
+        json_decref(top);
+    }
+    rl__cl_site_free(s);
+    return st;
+}
+
 static double ws_step(void *state, double now)
 {
     wsvc *w = state;
     if (w->every_s <= 0) return 86400;
     char err[1024], msg[1200];
     rl__cl_weights out;
-    rl_status st = rl__cl_weights_store(w->env->store, now, WS_TZ, w->env->spool_dir, &out, err, sizeof err);
+    size_t runs = 0;
+    rl_status st = ws_run(w, now, &out, &runs, err, sizeof err);
     if (st == RL_ERR_NOTFOUND) return w->every_s; /* no results yet: nothing stored, nothing to report */
     pthread_mutex_lock(&w->mu);
     w->runs++;
@@ -51,10 +69,11 @@ static double ws_step(void *state, double now)
     else w->failed++;
     pthread_mutex_unlock(&w->mu);
     if (st != RL_OK) {
-        snprintf(msg, sizeof msg, "weights not recomputed: %s", err);
+        snprintf(msg, sizeof msg, "weights and findings not stored: %s", err);
         w->env->log(w->env->log_ctx, "error", msg);
     } else {
-        snprintf(msg, sizeof msg, "level weights recomputed: %.2f %.2f %.2f", out.w[0], out.w[1], out.w[2]);
+        snprintf(msg, sizeof msg, "level weights %.2f %.2f %.2f and %zu runs' findings stored", out.w[0], out.w[1],
+                 out.w[2], runs);
         w->env->log(w->env->log_ctx, "info", msg);
     }
     return w->every_s;
@@ -92,8 +111,8 @@ const rl_pack_service rl_cl_weights_service = {
     "level-weights",
     "weights-every",
     "MINUTES",
-    "recompute the causal trace's level weights from recent evidence and store them (default every 15 "
-    "minutes; 0 = never)",
+    "recompute the causal trace's level weights from recent evidence and store them with the findings as of "
+    "then (default every 15 minutes; 0 = never)",
     ws_open,
     ws_step,
     ws_metrics,

@@ -2,7 +2,8 @@
  * `rootline serve` (--weights-every MINUTES, default 15; 0 turns it off).
  * Each run computes the weights as of now from the evidence in the store and
  * stores them as one batch (rl:LevelWeight), so `diagnose` and `trace` name
- * the weights they used.  /metrics shows rootline_level_weight{level=...}. */
+ * the weights they used, then stores the findings as of now (as `diagnose
+ * --save`).  /metrics shows rootline_level_weight{level=...}. */
 #ifndef RL_CL_WEIGHTS_SVC_H
 #define RL_CL_WEIGHTS_SVC_H
 
