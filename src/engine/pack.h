@@ -35,6 +35,9 @@ typedef struct rl_service_env {
      * patient identifiers.  Thread-safe. */
     void (*log)(void *ctx, const char *level, const char *msg);
     void *log_ctx;
+    /* The rootline binary and the store's URI, for work a service runs as a
+     * child process (`exe --store URI COMMAND ...`); NULL when unknown. */
+    const char *exe, *store_uri;
 } rl_service_env;
 
 /* A background service a pack runs inside `rootline serve` (e.g. scraping

@@ -3,17 +3,11 @@
 
 #include "buf.h"
 #include "reply.h"
-#include "timefmt.h"
+#include "spawn.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define ARGV_MAX 64
 #define OUT_MAX ((size_t)64 << 20)
@@ -30,32 +24,6 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
                              unsigned *code)
 {
     return rl__reply(c, status, type, body, n, status == 405 ? "GET" : NULL, code);
-}
-
-/* Reads both pipes until the child closes them or the deadline passes.
- * Returns 0, 1 on the deadline, 2 past a ceiling. */
-static int collect(int fo, int fe, rl_buf *out, rl_buf *err, double deadline)
-{
-    struct pollfd p[2] = {{fo, POLLIN, 0}, {fe, POLLIN, 0}};
-    int open_n = 2;
-    char buf[65536];
-    while (open_n) {
-        double left = deadline - rl_time_now();
-        if (left <= 0) return 1;
-        int r = poll(p, 2, (int)(left * 1000) + 1);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return 2;
-        for (int i = 0; i < 2; i++) {
-            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = read(p[i].fd, buf, sizeof buf);
-            if (n <= 0) {
-                p[i].fd = -1, open_n--;
-                continue;
-            }
-            if (rl_buf_append(i ? err : out, buf, (size_t)n) != RL_OK) return 2;
-        }
-    }
-    return 0;
 }
 
 enum MHD_Result rl_route_request(const rl_pack_route *rt, struct MHD_Connection *c, const char *method,
@@ -75,45 +43,24 @@ enum MHD_Result rl_route_request(const rl_pack_route *rt, struct MHD_Connection 
         argv[n++] = v;
     }
     argv[n] = NULL;
-    int po[2] = {-1, -1}, pe[2] = {-1, -1};
-    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
-        if (po[0] >= 0) close(po[0]), close(po[1]);
-        return reply(c, 500, "text/plain; charset=utf-8", "cannot start the command\n", 25, code);
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(po[1], 1);
-        dup2(pe[1], 2);
-        execv(exe, (char *const *)argv);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
     rl_buf out, err;
     rl_buf_init(&out, OUT_MAX);
     rl_buf_init(&err, ERR_MAX);
-    int why = pid > 0 ? collect(po[0], pe[0], &out, &err, rl_time_now() + timeout) : 2;
-    close(po[0]);
-    close(pe[0]);
-    int status = 0;
-    if (pid > 0) {
-        if (why) kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
+    int ec = -1;
+    rl_spawn_end end = rl_spawn_run(argv, timeout, &out, &err, &ec);
     enum MHD_Result r;
     char msg[160];
-    if (why == 1) {
+    if (end == RL_SPAWN_DEADLINE) {
         snprintf(msg, sizeof msg, "deadline of %.0f s passed; the command was stopped\n", timeout);
         r = reply(c, 503, "text/plain; charset=utf-8", msg, strlen(msg), code);
-    } else if (why) {
-        r = reply(c, 500, "text/plain; charset=utf-8", "the answer is over 64 MiB, or reading it failed\n", 48, code);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    } else if (end == RL_SPAWN_LIMIT || end == RL_SPAWN_FAILED) {
+        const char *m = end == RL_SPAWN_LIMIT ? "the answer is over 64 MiB, or reading it failed\n" : "cannot start the command\n";
+        r = reply(c, 500, "text/plain; charset=utf-8", m, strlen(m), code);
+    } else if (end == RL_SPAWN_EXITED && ec == 0) {
         r = reply(c, 200, rt->content_type, out.data ? (const char *)out.data : "", out.len, code);
     } else {
-        int ec = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        unsigned st = ec == 1 ? 400 : ec == 2 ? 404 : 500;
-        if (!err.len) rl_buf_puts(&err, ec < 0 ? "the command crashed\n" : "the command failed\n");
+        unsigned st = end == RL_SPAWN_EXITED && ec == 1 ? 400 : end == RL_SPAWN_EXITED && ec == 2 ? 404 : 500;
+        if (!err.len) rl_buf_puts(&err, end == RL_SPAWN_SIGNALED ? "the command crashed\n" : "the command failed\n");
         r = reply(c, st, "text/plain; charset=utf-8", err.data, err.len, code);
     }
     rl_buf_free(&out);

@@ -142,7 +142,8 @@ rl_status rl_server_service_add(rl_server *s, const rl_pack_service *svc, const 
         return RL_ERR_IO;
     }
     v->svc = svc;
-    v->env = (rl_service_env){s->store, s->formats, v->spool, s->opt.log, s->opt.log_ctx};
+    v->env = (rl_service_env){s->store, s->formats, v->spool, s->opt.log, s->opt.log_ctx,
+                              s->opt.sparql ? s->opt.sparql->exe : NULL, s->opt.sparql ? s->opt.sparql->store_uri : NULL};
     rl_status st = svc->open(values, n, &v->env, &v->state, err, cap);
     if (st != RL_OK) return st;
     s->nsvc++;

@@ -22,16 +22,17 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_STORE = 3, EXIT_INTERNA
 typedef struct diag_opts {
     const char *store, *stream;
     double as_of, at;
-    int json, min_run, tz, have_at, save;
+    int json, min_run, tz, have_at, save, findings;
 } diag_opts;
 
 static void diag_usage(FILE *out, int trace)
 {
     if (trace == 2)
-        fprintf(out, "usage: rootline weights [--as-of TIME] [--json] [--store URI]\n\n"
+        fprintf(out, "usage: rootline weights [--as-of TIME] [--findings] [--json] [--store URI]\n\n"
                      "Recomputes the level weights of the causal trace from the evidence in each\n"
                      "rule's window before TIME (default: now) and stores them as one batch\n"
-                     "(rl:LevelWeight); `rootline serve` does this every 15 minutes.\n");
+                     "(rl:LevelWeight); --findings then stores the findings as of TIME too (as\n"
+                     "diagnose --save).  `rootline serve` runs this every 15 minutes.\n");
     else if (trace)
         fprintf(out, "usage: rootline trace --stream ID --at TIME [--as-of TIME] [--json] [--store URI]\n\n"
                      "The causal trace of one run: the run of stream ID that covers TIME, else the\n"
@@ -67,7 +68,7 @@ static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
                                          {"json", no_argument, 0, 'j'},         {"min-run", required_argument, 0, 'n'},
                                          {"tz", required_argument, 0, 'z'},     {"stream", required_argument, 0, 'S'},
                                          {"at", required_argument, 0, 't'},     {"help", no_argument, 0, 'h'},
-                                         {"save", no_argument, 0, 'v'},
+                                         {"save", no_argument, 0, 'v'},         {"findings", no_argument, 0, 'f'},
                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->as_of = INFINITY, o->min_run = 3, o->tz = 480;
@@ -80,6 +81,7 @@ static int parse_opts(int argc, char **argv, int trace, diag_opts *o)
         case 'j': o->json = 1; break;
         case 'S': o->stream = optarg; break;
         case 'v': o->save = 1; break;
+        case 'f': o->findings = 1; break;
         case 'a':
         case 't': {
             double t;
@@ -255,30 +257,37 @@ int rl_cl_cmd_weights(int argc, char **argv)
     diag_opts o;
     int rc = parse_opts(argc, argv, 2, &o);
     if (rc) return rc < 0 ? EXIT_OK : rc;
-    char err[1024], dir[] = "/tmp/rootline-weights-XXXXXX";
+    char err[1024], dir[] = "/tmp/rootline-weights-XXXXXX", path[sizeof dir + 64];
     rl_store *st = NULL;
+    rl__cl_site *s = NULL;
+    json_t *top = NULL;
     rl_store_options so = {0};
-    rl_status r = rl_store_new(o.store, &so, &st, err, sizeof err);
     double at = isfinite(o.as_of) ? o.as_of : rl_time_now();
     rl__cl_weights w;
-    if (r == RL_OK && !mkdtemp(dir)) r = rl_errorf(err, sizeof err, RL_ERR_IO, "cannot make a temporary folder");
-    if (r == RL_OK) {
-        r = rl__cl_weights_store(st, at, o.tz, dir, &w, err, sizeof err);
-        char path[sizeof dir + 64];
+    int made = 0;
+    rl_status r = rl_store_new(o.store, &so, &st, err, sizeof err);
+    if (r == RL_OK) r = rl__cl_site_load(st, at, o.min_run, o.tz, &s, err, sizeof err);
+    if (r == RL_OK && !(made = mkdtemp(dir) != NULL)) r = rl_errorf(err, sizeof err, RL_ERR_IO, "cannot make a temporary folder");
+    if (r == RL_OK) r = rl__cl_weights_store_site(st, s, at, dir, &w, err, sizeof err);
+    if (made) {
         snprintf(path, sizeof path, "%s/weights-%.0f.ttl", dir, at);
         unlink(path);
         rmdir(dir);
+    }
+    if (r == RL_OK && o.findings) {
+        top = rl__cl_diagnose_json(s, at);
+        r = top ? rl__cl_findings_save(s, top, st, err, sizeof err) : rl_errorf(err, sizeof err, RL_ERR_NOMEM, "out of memory");
     }
     if (r != RL_OK) {
         fprintf(stderr, "rootline: %s\n", err);
         rc = exit_for(r);
     } else if (o.json) {
-        rl__cl_site fake = {0};
-        fake.tz = o.tz;
-        rc = print_json(rl__cl_weights_json(&fake, &w));
+        rc = print_json(rl__cl_weights_json(s, &w));
     } else
-        printf("level weights as of the evidence before %s: level 1 %.2f, level 2 %.2f, level 3 %.2f (stored)\n",
-               rl_time_iso_tz(at, o.tz, err, sizeof err), w.w[0], w.w[1], w.w[2]);
+        printf("level weights as of the evidence before %s: level 1 %.2f, level 2 %.2f, level 3 %.2f (stored%s)\n",
+               rl_time_iso_tz(at, o.tz, err, sizeof err), w.w[0], w.w[1], w.w[2], o.findings ? ", with the findings" : "");
+    json_decref(top);
+    rl__cl_site_free(s);
     rl_store_free(st);
     return rc;
 }

@@ -492,7 +492,7 @@ static rl_status collect_centrifuge(rl__cl_site *s)
         if ((st = rl_array_grow((void **)&s->cf, &cap, s->ncf + 1, sizeof *s->cf, MAX_RESULTS)) == RL_OK) s->cf[s->ncf++] = c;
     }
     if (st != RL_OK) return st;
-    qsort(s->cf, s->ncf, sizeof *s->cf, cf_by_time);
+    if (s->ncf) qsort(s->cf, s->ncf, sizeof *s->cf, cf_by_time);
     /* a re-spin: the next run of the same centrifuge and specimen type after an abort */
     for (size_t i = 0; i < s->ncf; i++) {
         if (!s->cf[i].aborted) continue;

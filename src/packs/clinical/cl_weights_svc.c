@@ -1,16 +1,18 @@
 /* cl_weights_svc.c: the weights schedule (see the header). */
 #include "cl_weights_svc.h"
 
-#include "cl_findings.h"
 #include "cl_trace.h"
+#include "spawn.h"
 #include "timefmt.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WS_TZ 480 /* the stored times' offset: the site's (+08:00) */
+#define WS_TZ 480          /* the stored times' offset: the site's (+08:00) */
+#define WS_TIMEOUT_S 3600.0 /* one recomputation at most */
 
 typedef struct wsvc {
     const rl_service_env *env;
@@ -38,19 +40,35 @@ static rl_status ws_open(const char *const *values, size_t n, const rl_service_e
     return RL_OK;
 }
 
-/* Weights, then the findings as of now, from one load of the site. */
-static rl_status ws_run(wsvc *w, double now, rl__cl_weights *out, size_t *runs, char *err, size_t cap)
+/* `rootline weights --findings --json --as-of NOW` as a child process: the
+ * analysis never runs in the supervisor (a crash or a big site costs the
+ * child only).  RL_ERR_NOTFOUND when the store holds no results. */
+static rl_status ws_run(wsvc *w, double now, rl__cl_weights *out, char *err, size_t cap)
 {
-    rl__cl_site *s = NULL;
-    rl_status st = rl__cl_site_load(w->env->store, now, 3, WS_TZ, &s, err, cap);
-    if (st == RL_OK) st = rl__cl_weights_store_site(w->env->store, s, now, w->env->spool_dir, out, err, cap);
-    if (st == RL_OK) {
-        json_t *top = rl__cl_diagnose_json(s, now);
-        st = top ? rl__cl_findings_save(s, top, w->env->store, err, cap) : rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
-        *runs = s->nruns;
-        json_decref(top);
+    char at[40];
+    rl_time_iso_tz(now, WS_TZ, at, sizeof at);
+    const char *argv[] = {w->env->exe, "--store", w->env->store_uri, "weights", "--findings", "--json", "--as-of", at, NULL};
+    rl_buf o, e;
+    rl_buf_init(&o, (size_t)1 << 20);
+    rl_buf_init(&e, (size_t)64 << 10);
+    int ec = -1;
+    rl_status st = RL_OK;
+    rl_spawn_end end = rl_spawn_run(argv, WS_TIMEOUT_S, &o, &e, &ec);
+    if (end == RL_SPAWN_EXITED && ec == 2) st = RL_ERR_NOTFOUND;
+    else if (end != RL_SPAWN_EXITED || ec != 0)
+        st = rl_errorf(err, cap, RL_ERR_INTERNAL, "`rootline weights` %s: %.300s",
+                       end == RL_SPAWN_DEADLINE ? "passed its deadline" : end == RL_SPAWN_SIGNALED ? "crashed" : "failed",
+                       e.data ? (const char *)e.data : "");
+    else {
+        json_t *j = json_loadb(o.data ? (const char *)o.data : "", o.len, 0, NULL);
+        memset(out, 0, sizeof *out);
+        for (int i = 0; i < 3; i++)
+            out->w[i] = json_number_value(json_object_get(json_array_get(json_object_get(j, "levels"), (size_t)i), "weight"));
+        if (!j) st = rl_errorf(err, cap, RL_ERR_INTERNAL, "`rootline weights` printed no JSON");
+        json_decref(j);
     }
-    rl__cl_site_free(s);
+    rl_buf_free(&o);
+    rl_buf_free(&e);
     return st;
 }
 
@@ -60,8 +78,11 @@ static double ws_step(void *state, double now)
     if (w->every_s <= 0) return 86400;
     char err[1024], msg[1200];
     rl__cl_weights out;
-    size_t runs = 0;
-    rl_status st = ws_run(w, now, &out, &runs, err, sizeof err);
+    if (!w->env->exe || !w->env->store_uri) {
+        if (!w->runs++) w->env->log(w->env->log_ctx, "warn", "level weights: no rootline binary to run them with; off");
+        return 86400;
+    }
+    rl_status st = ws_run(w, now, &out, err, sizeof err);
     if (st == RL_ERR_NOTFOUND) return w->every_s; /* no results yet: nothing stored, nothing to report */
     pthread_mutex_lock(&w->mu);
     w->runs++;
@@ -72,8 +93,7 @@ static double ws_step(void *state, double now)
         snprintf(msg, sizeof msg, "weights and findings not stored: %s", err);
         w->env->log(w->env->log_ctx, "error", msg);
     } else {
-        snprintf(msg, sizeof msg, "level weights %.2f %.2f %.2f and %zu runs' findings stored", out.w[0], out.w[1],
-                 out.w[2], runs);
+        snprintf(msg, sizeof msg, "level weights %.2f %.2f %.2f and the findings stored", out.w[0], out.w[1], out.w[2]);
         w->env->log(w->env->log_ctx, "info", msg);
     }
     return w->every_s;
