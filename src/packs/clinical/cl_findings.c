@@ -186,7 +186,7 @@ rl_status rl__cl_findings_save(const rl__cl_site *s, json_t *top, rl_store *st, 
 {
     char dir[] = "/tmp/rootline-findings-XXXXXX", path[sizeof dir + 32];
     if (!mkdtemp(dir)) return rl_errorf(err, cap, RL_ERR_IO, "cannot make a temporary folder");
-    snprintf(path, sizeof path, "%s/findings.nt", dir);
+    snprintf(path, sizeof path, "%s/findings.ttl", dir);
     ntw n = {raptor_new_world(), fopen(path, "w"), 0};
     rl_status r = RL_OK;
     if (!n.w || raptor_world_open(n.w) || !n.f) r = rl_errorf(err, cap, RL_ERR_IO, "cannot write %s", path);
@@ -201,7 +201,9 @@ rl_status rl__cl_findings_save(const rl__cl_site *s, json_t *top, rl_store *st, 
     if (n.f && fclose(n.f) && r == RL_OK) r = rl_errorf(err, cap, RL_ERR_IO, "cannot write %s", path);
     if (n.w) raptor_free_world(n.w);
     if (r == RL_OK) {
-        rl_import_options io = {"ntriples", 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
+        /* N-Triples lines are Turtle; raptor 2.0.15's N-Triples parser leaks references to the
+         * world's datatype and rdf:type URIs (LeakSanitizer), its Turtle parser does not */
+        rl_import_options io = {"turtle", 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
         rl_import_result res;
         r = rl_import_file(st, path, &io, &res, err, cap);
     }
