@@ -959,8 +959,8 @@ static json_t *hypotheses(tctx *c, const dcount *run_depts, const cf_evidence *c
 
     /* level 1: one department's specimens, their centrifugation */
     rl_mg_id top = 0;
-    const cl_stream *ps1[8];
-    size_t np1 = sibling_streams(c, 0, ps1, 8);
+    const cl_stream *ps[8]; /* the patient streams of this analyzer x channel x test */
+    size_t np = sibling_streams(c, 0, ps, 8);
     if (!c->sn->qc && run_depts->k) {
         size_t t = dc_top(run_depts);
         top = run_depts->dept[t];
@@ -971,8 +971,8 @@ static json_t *hypotheses(tctx *c, const dcount *run_depts, const cf_evidence *c
         ao -= ad;
         double rd = ad ? (double)fd / (double)ad : 0, ro = ao ? (double)fo / (double)ao : 0;
         rate bd = {0, 0};
-        for (size_t k = 0; k < np1; k++) {
-            rate x = stream_rate(s, ps1[k], c0 - WINDOW_S, c0, top, 0);
+        for (size_t k = 0; k < np; k++) {
+            rate x = stream_rate(s, ps[k], c0 - WINDOW_S, c0, top, 0);
             bd.n += x.n, bd.beyond += x.beyond;
         }
         int dept_elevated = bd.n >= 10 ? rd >= 1.5 * frac(bd) && rd >= frac(bd) + 0.15 : rd >= 0.3;
@@ -1003,15 +1003,8 @@ static json_t *hypotheses(tctx *c, const dcount *run_depts, const cf_evidence *c
     json_t *qids = json_array();
     /* QC since the channel's change when there is one in the day before (a fresh shift is not
      * averaged with the QC before it), else over the day */
-    qc_shift q = qc_levels(c, cmp0, c->td, NULL);
-    if (q.levels && cmp0 > c0) {
-        json_decref(qids);
-        qids = json_array();
-        q = qc_levels(c, cmp0, c->td, qids);
-    } else
-        q = qc_levels(c, c0, c->td, qids);
-    const cl_stream *ps[8];
-    size_t np = sibling_streams(c, 0, ps, 8);
+    qc_shift q = qc_levels(c, cmp0, c->td, qids);
+    if (cmp0 > c0 && !q.levels) q = qc_levels(c, c0, c->td, qids); /* no QC since the change: ids still empty */
     rate pr = {0, 0};
     for (size_t k = 0; k < np; k++) {
         rate x = stream_rate(s, ps[k], c0, c->td, 0, 0);
