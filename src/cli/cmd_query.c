@@ -20,7 +20,9 @@ static void query_usage(FILE *out)
             "                    (default: table on a terminal, json otherwise; turtle for graphs)\n"
             "  -f, --file FILE   read the query from FILE ('-' = standard input)\n"
             "  --base IRI        base IRI for relative IRIs in the query\n"
-            "  --max-rows N      fail past N result rows (default 10000000)\n\n"
+            "  --max-rows N      fail past N result rows (default 10000000)\n"
+            "  --explain         print the query as the engine will run it (property\n"
+            "                    paths, EXISTS, MINUS rewritten; measured on the store)\n\n"
             "exit: 0 done, 1 usage, 2 bad query or row limit, 3 store error, 4 internal\n");
 }
 
@@ -29,10 +31,11 @@ int rl_cmd_query(int argc, char **argv)
     static const struct option opts[] = {
         {"store", required_argument, 0, 's'}, {"format", required_argument, 0, 'F'},
         {"file", required_argument, 0, 'f'},  {"base", required_argument, 0, 'b'},
-        {"max-rows", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'},
+        {"max-rows", required_argument, 0, 'm'}, {"explain", no_argument, 0, 'x'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *file = NULL;
-    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL};
+    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0};
     rl_format fmt = isatty(1) ? RL_FMT_TABLE : RL_FMT_JSON;
     unsigned long long v;
     int c;
@@ -55,6 +58,7 @@ int rl_cmd_query(int argc, char **argv)
             }
             o.limits.max_rows = v;
             break;
+        case 'x': o.explain = 1; break;
         case 'h': query_usage(stdout); return RL_EXIT_OK;
         default: query_usage(stderr); return RL_EXIT_USAGE;
         }

@@ -3,6 +3,7 @@
 
 #include "negotiate.h"
 #include "sparql_guard.h"
+#include "term.h"
 
 #include <rasqal.h>
 #include <stdlib.h>
@@ -75,7 +76,9 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, i
         raptor_sequence *vars = rasqal_query_get_bound_variable_sequence(q);
         for (int i = 0; vars && i < raptor_sequence_size(vars) && ds->nvars < MAX_EMPTY; i++) {
             rasqal_variable *v = raptor_sequence_get_at(vars, i);
-            if (v && v->name && (ds->vars[ds->nvars] = strdup((const char *)v->name))) ds->nvars++;
+            if (v && v->name && strncmp((const char *)v->name, RL_HIDDEN_VAR_PREFIX, sizeof RL_HIDDEN_VAR_PREFIX - 1) &&
+                (ds->vars[ds->nvars] = strdup((const char *)v->name)))
+                ds->nvars++;
         }
         ds->vars[ds->nvars] = NULL;
     }
@@ -141,8 +144,96 @@ out:
     return s;
 }
 
-rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
-                       const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
+/* The dataset of one query: the protocol's default-graph-uri /
+ * named-graph-uri win over FROM / FROM NAMED.  *with says whether the store
+ * got one (and must be given none afterwards). */
+static rl_status dataset_use(rl_store *st, dataset *ds, const rl_query_options *opt, int *with, char *err,
+                             size_t cap)
+{
+    if (opt && (opt->default_graphs || opt->named_graphs)) {
+        for (size_t i = 0; i < ds->nd; i++) free(ds->dflt[i]);
+        for (size_t i = 0; i < ds->nn; i++) free(ds->named[i]);
+        ds->nd = ds->nn = 0;
+        for (const char *const *g = opt->default_graphs; g && *g && ds->nd < MAX_DATASET; g++)
+            if ((ds->dflt[ds->nd] = strdup(*g))) ds->nd++;
+        for (const char *const *g = opt->named_graphs; g && *g && ds->nn < MAX_DATASET; g++)
+            if ((ds->named[ds->nn] = strdup(*g))) ds->nn++;
+    }
+    *with = 0;
+    if (!ds->nd && !ds->nn) return RL_OK;
+    rl_status s = rl_store_set_dataset(st, (const char *const *)ds->dflt, ds->nd, (const char *const *)ds->named,
+                                       ds->nn);
+    if (s != RL_OK) return rl_errorf(err, cap, s, "FROM / FROM NAMED need the lmdb store");
+    *with = 1;
+    return RL_OK;
+}
+
+typedef struct select_env {
+    rl_store *st;
+    const rl_query_options *opt;
+} select_env;
+
+/* rl_guard_env.select: runs one of the rewrite's own SELECTs in the
+ * caller's snapshot and hands each row's values over as librdf strings. */
+static rl_status select_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap)
+{
+    select_env *e = ctx;
+    librdf_world *w = rl_store_world(e->st);
+    const char *base = e->opt ? e->opt->base_uri : NULL;
+    librdf_uri *bu = NULL;
+    librdf_query *q = NULL;
+    librdf_query_results *res = NULL;
+    dataset ds;
+    memset(&ds, 0, sizeof ds);
+    int graph = 0, with = 0;
+    rl_status s = query_check(e->st, text, base, &graph, &ds, err, cap);
+    if (s != RL_OK || (s = dataset_use(e->st, &ds, e->opt, &with, err, cap)) != RL_OK) goto out;
+    if (base) bu = librdf_new_uri(w, (const unsigned char *)base);
+    if (!(q = librdf_new_query(w, "sparql", NULL, (const unsigned char *)text, bu))) {
+        s = rl_errorf(err, cap, RL_ERR_INTERNAL, "cannot create the query");
+        goto out;
+    }
+    rl_store_log_clear(e->st);
+    if (!(res = librdf_model_query_execute(rl_store_model(e->st), q))) {
+        const char *m = rl_store_log_last(e->st);
+        s = rl_errorf(err, cap, RL_ERR_INTERNAL, "a property path's measuring query failed: %s",
+                      *m ? m : "(no detail)");
+        goto out;
+    }
+    int nv = librdf_query_results_get_bindings_count(res);
+    if (nv < 0) nv = 0;
+    if (nv > 8) nv = 8;
+    rl_buf enc[8];
+    for (int i = 0; i < 8; i++) rl_buf_init(&enc[i], (size_t)1 << 20);
+    for (; s == RL_OK && !librdf_query_results_finished(res); librdf_query_results_next(res)) {
+        const char *vals[8] = {NULL};
+        for (int i = 0; i < nv && s == RL_OK; i++) {
+            librdf_node *n = librdf_query_results_get_binding_value(res, i);
+            if (!n) continue;
+            rl_buf_clear(&enc[i]);
+            s = rl_term_encode(n, &enc[i]); /* injective; its NUL separators made printable */
+            librdf_free_node(n);
+            if (s == RL_OK && (s = rl_buf_append(&enc[i], "", 1)) == RL_OK) {
+                for (size_t k = 0; k + 1 < enc[i].len; k++)
+                    if (!enc[i].data[k]) enc[i].data[k] = 0x1e;
+                vals[i] = (const char *)enc[i].data;
+            }
+        }
+        if (s == RL_OK) s = fn(fn_ctx, vals, nv);
+    }
+    for (int i = 0; i < 8; i++) rl_buf_free(&enc[i]);
+    if (s != RL_OK && s != RL_ERR_LIMIT && !*err) rl_errorf(err, cap, s, "a property path's measuring query failed");
+out:
+    if (res) librdf_free_query_results(res);
+    if (q) librdf_free_query(q);
+    if (bu) librdf_free_uri(bu);
+    if (with) rl_store_set_dataset(e->st, NULL, 0, NULL, 0);
+    dataset_free(&ds);
+    return s;
+}
+
+static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
+                           const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
 {
     uint64_t dummy;
     const char *base = opt ? opt->base_uri : NULL;
@@ -162,6 +253,25 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         return s;
     }
     text = safe.data ? (const char *)safe.data : "";
+    /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
+     * snapshot rl_query_run pinned, which the query then runs in) */
+    select_env senv = {st, opt};
+    rl_guard_env genv = {select_rows, &senv, 0, 0};
+    rl_buf plain;
+    rl_buf_init(&plain, (size_t)64 << 20);
+    s = rl_guard_rewrite_patterns(text, &plain, &genv, &rewritten, err, cap);
+    rl_buf_free(&safe);
+    safe = plain;
+    if (s != RL_OK) {
+        rl_buf_free(&safe);
+        return s;
+    }
+    text = safe.data ? (const char *)safe.data : "";
+    if (opt && opt->explain) {
+        fprintf(out, "%s\n", text);
+        rl_buf_free(&safe);
+        return RL_OK;
+    }
     dataset ds;
     memset(&ds, 0, sizeof ds);
     if ((s = query_check(st, text, base, &graph, &ds, err, cap)) != RL_OK) {
@@ -169,19 +279,11 @@ rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
         rl_buf_free(&safe);
         return s;
     }
-    if (opt && (opt->default_graphs || opt->named_graphs)) { /* the protocol's parameters win */
-        for (size_t i = 0; i < ds.nd; i++) free(ds.dflt[i]);
-        for (size_t i = 0; i < ds.nn; i++) free(ds.named[i]);
-        ds.nd = ds.nn = 0;
-        for (const char *const *g = opt->default_graphs; g && *g && ds.nd < MAX_DATASET; g++) ds.dflt[ds.nd++] = strdup(*g);
-        for (const char *const *g = opt->named_graphs; g && *g && ds.nn < MAX_DATASET; g++) ds.named[ds.nn++] = strdup(*g);
-    }
-    int with_dataset = ds.nd || ds.nn;
-    if (with_dataset && (s = rl_store_set_dataset(st, (const char *const *)ds.dflt, ds.nd,
-                                                  (const char *const *)ds.named, ds.nn)) != RL_OK) {
+    int with_dataset = 0;
+    if ((s = dataset_use(st, &ds, opt, &with_dataset, err, cap)) != RL_OK) {
         dataset_free(&ds);
         rl_buf_free(&safe);
-        return rl_errorf(err, cap, s, "FROM / FROM NAMED need the lmdb store");
+        return s;
     }
     if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0) {
         if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
@@ -230,5 +332,15 @@ out:
     if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
     dataset_free(&ds);
     rl_buf_free(&safe);
+    return s;
+}
+
+rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
+                       const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
+{
+    rl_status s = rl_store_snapshot_begin(st); /* one snapshot for the rewrite's measuring and the query */
+    if (s != RL_OK) return rl_errorf(err, cap, s, "cannot open a read snapshot");
+    s = query_run(st, text, fmt, out, opt, rows, err, cap);
+    rl_store_snapshot_end(st);
     return s;
 }

@@ -28,6 +28,9 @@ typedef struct rl_query_options {
      * FROM NAMED */
     const char *const *default_graphs;
     const char *const *named_graphs;
+    /* 1: write to `out` the query text as the engine will run it (after the
+     * guard's rewrites, sparql_guard.h) instead of running it */
+    int explain;
 } rl_query_options;
 
 /* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets

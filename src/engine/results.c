@@ -248,9 +248,15 @@ static rl_status write_bindings(librdf_world *world, librdf_query_results *res, 
     rl_status st = RL_OK;
     const char *names[RL_MAX_VARS];
     if (nv > RL_MAX_VARS) nv = RL_MAX_VARS;
-    for (int i = 0; i < nv; i++) names[i] = librdf_query_results_get_binding_name(res, i);
-    if (nv <= 0 && lim && lim->var_names) /* librdf lists no variables when nothing matched */
-        for (nv = 0; lim->var_names[nv] && nv < RL_MAX_VARS; nv++) names[nv] = lim->var_names[nv];
+    int col[RL_MAX_VARS]; /* result column of each variable written */
+    int all = nv;
+    nv = 0;
+    for (int i = 0; i < all; i++) { /* the rewrite layer's own variables are never written */
+        const char *n = librdf_query_results_get_binding_name(res, i);
+        if (n && strncmp(n, RL_HIDDEN_VAR_PREFIX, sizeof RL_HIDDEN_VAR_PREFIX - 1)) names[nv] = n, col[nv++] = i;
+    }
+    if (all <= 0 && lim && lim->var_names) /* librdf lists no variables when nothing matched */
+        for (nv = 0; lim->var_names[nv] && nv < RL_MAX_VARS; nv++) names[nv] = lim->var_names[nv], col[nv] = nv;
     rl_buf cell;
     table_rows tab = {{0}, NULL, nv};
     rl_buf_init(&cell, 0);
@@ -301,7 +307,7 @@ static rl_status write_bindings(librdf_world *world, librdf_query_results *res, 
             break;
         }
         librdf_node *vals[RL_MAX_VARS];
-        for (int i = 0; i < nv && i < RL_MAX_VARS; i++) vals[i] = librdf_query_results_get_binding_value(res, i);
+        for (int i = 0; i < nv && i < RL_MAX_VARS; i++) vals[i] = librdf_query_results_get_binding_value(res, col[i]);
         st = write_row(names, fmt, out, nv, vals, &cell, &tab, *rows, err, cap);
         for (int i = 0; i < nv && i < RL_MAX_VARS; i++)
             if (vals[i]) librdf_free_node(vals[i]);

@@ -42,6 +42,10 @@ int rl_format_is_graph(rl_format f);
  * COUNT, SUM, AVG 0; GROUP_CONCAT ""; MIN, MAX, SAMPLE unbound. */
 typedef enum rl_empty_value { RL_EMPTY_UNBOUND = 0, RL_EMPTY_ZERO, RL_EMPTY_STRING } rl_empty_value;
 
+/* Variables whose names start with this are the query rewrite layer's own
+ * (sparql_guard.h): they are never written, not even by SELECT *. */
+#define RL_HIDDEN_VAR_PREFIX "rl__"
+
 typedef struct rl_write_limits {
     uint64_t max_rows; /* 0 = 10 million */
     /* An aggregate query without GROUP BY has exactly one row, even over an

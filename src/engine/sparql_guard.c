@@ -1,7 +1,13 @@
 /* sparql_guard.c: the query guard: text rewrites and refusals. */
 #include "sparql_guard.h"
 
+#include "arena.h"
+#include "results.h"
+#include "sparql_lex.h"
+
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -433,4 +439,1229 @@ rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap)
         return RL_ERR_UNSUPPORTED;
     }
     return RL_OK;
+}
+
+/* ---- the pattern rewrite: prologue, property paths, EXISTS, MINUS ----
+ *
+ * Works on tokens (sparql_lex.h), group by group, and writes rasqal-ready
+ * SPARQL.  Every variable it introduces starts with RL_HIDDEN_VAR_PREFIX, so
+ * it can neither meet a user's variable nor be written in a result.  See the
+ * table in sparql_guard.h for each form and docs/modules/query-results.md for
+ * why each translation is exact (and the two places where it is not). */
+
+#define RW_MAX_NEST 64      /* groups within groups */
+#define RW_MAX_RENAME 1024  /* variables renamed at once */
+#define RW_MAX_VARS 256     /* distinct variables in one EXISTS / MINUS body */
+#define RW_TOP ((size_t)-1) /* the scope outside every EXISTS / MINUS body */
+
+typedef struct rw_rename {
+    const char *from; /* name without the sigil */
+    size_t n;
+    const char *to;   /* "?rl__..." */
+} rw_rename;
+
+typedef struct rw_path rw_path;
+struct rw_path {
+    char kind;          /* 'L' link, '^' inverse, '/' sequence, '|' alternative,
+                           '*' '+' '?' modifiers, '!' negated property set */
+    const char *iri;    /* 'L' */
+    rw_path *a, *b;
+    const char **fwd, **inv; /* '!' */
+    int nf, ni;
+};
+
+typedef struct rw {
+    const rl_tok *t;
+    size_t n;
+    const rl_guard_env *env;
+    rl_arena *ar;
+    rl_status st;
+    char *err;
+    size_t cap;
+    unsigned fresh;
+    rw_rename ren[RW_MAX_RENAME];
+    size_t nren;
+    int nest;
+    int changed;
+    size_t *scope, *scope_end; /* rw_scopes() */
+    unsigned char *infilter;
+    rl_buf prologue; /* BASE and PREFIX, for the step queries */
+    rl_buf dataset;  /* FROM and FROM NAMED, for the step queries */
+} rw;
+
+static int rw_fail(rw *r, rl_status s, const rl_tok *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int rw_fail(rw *r, rl_status s, const rl_tok *at, const char *fmt, ...)
+{
+    if (r->st) return 0;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *kind = s == RL_ERR_INPUT ? "SPARQL syntax error: " : "";
+    if (at) snprintf(r->err, r->cap, "%sline %d: %s", kind, at->line, msg);
+    else snprintf(r->err, r->cap, "%s%s", kind, msg);
+    r->st = s;
+    return 0;
+}
+
+static void rw_put(rw *r, rl_buf *b, const char *s)
+{
+    rl_status st;
+    if (!r->st && (st = rl_buf_puts(b, s)) != RL_OK)
+        rw_fail(r, st, NULL, st == RL_ERR_LIMIT ? "the rewritten query is too long" : "out of memory");
+}
+
+static void rw_putf(rw *r, rl_buf *b, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void rw_putf(rw *r, rl_buf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        rw_fail(r, RL_ERR_LIMIT, NULL, "a term of the query is too long to rewrite");
+        return;
+    }
+    rw_put(r, b, tmp);
+}
+
+static char *rw_strf(rw *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *rw_strf(rw *r, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 && (size_t)n < sizeof tmp ? rl_arena_strndup(r->ar, tmp, (size_t)n) : NULL;
+    if (!s) rw_fail(r, RL_ERR_NOMEM, NULL, "out of memory (or a term too long) while rewriting");
+    return s ? s : (char *)"";
+}
+
+/* A fresh hidden variable "?rl__<tag><n>". */
+static char *rw_fresh(rw *r, const char *tag) { return rw_strf(r, "?" RL_HIDDEN_VAR_PREFIX "%s%u", tag, ++r->fresh); }
+
+static int tok_var_is(const rl_tok *t, const char *name, size_t n)
+{
+    return t->kind == RL_TOK_VAR && t->n == n + 1 && !memcmp(t->p + 1, name, n);
+}
+
+/* The text a token is written as: a variable through the renames in force. */
+static const char *rw_tok_text(rw *r, const rl_tok *t, size_t *len)
+{
+    if (t->kind == RL_TOK_VAR)
+        for (size_t k = r->nren; k-- > 0;)
+            if (tok_var_is(t, r->ren[k].from, r->ren[k].n)) {
+                *len = strlen(r->ren[k].to);
+                return r->ren[k].to;
+            }
+    if (t->kind == RL_TOK_BNODE) { /* a blank node in a pattern is a variable: it must cross subqueries */
+        const char *s = rw_strf(r, "?" RL_HIDDEN_VAR_PREFIX "bn_%.*s", (int)(t->n - 2), t->p + 2);
+        for (char *c = (char *)s; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '?') *c = '_';
+        *len = strlen(s);
+        return s;
+    }
+    *len = t->n;
+    return t->p;
+}
+
+/* Writes token i as given (variables through the renames; blank nodes as
+ * written: only a rewritten triples block turns them into variables). */
+static void rw_put_tok(rw *r, rl_buf *b, size_t i)
+{
+    const rl_tok *t = &r->t[i];
+    size_t n = t->n;
+    const char *s = t->kind == RL_TOK_BNODE ? t->p : rw_tok_text(r, t, &n);
+    if (r->st) return;
+    rl_status st = RL_OK;
+    if (t->space) st = rl_buf_append(b, t->space == 2 ? "\n" : " ", 1); /* line numbers survive */
+    if (!st) st = rl_buf_append(b, s, n);
+    if (st) rw_fail(r, st, t, "the rewritten query is too long");
+}
+
+static void rw_copy(rw *r, rl_buf *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to && !r->st; i++) rw_put_tok(r, b, i);
+}
+
+/* Index of the bracket closing the one at i ({ ( [). */
+static size_t rw_close(rw *r, size_t i)
+{
+    const char *open = r->t[i].p;
+    char o = *open, c = o == '{' ? '}' : o == '(' ? ')' : ']';
+    int depth = 0;
+    for (size_t k = i; k < r->n; k++) {
+        const rl_tok *t = &r->t[k];
+        if (t->kind != RL_TOK_PUNCT || t->n != 1) continue;
+        if (*t->p == o) depth++;
+        else if (*t->p == c && --depth == 0) return k;
+    }
+    rw_fail(r, RL_ERR_INPUT, &r->t[i], "'%c' is not closed", o);
+    return r->n;
+}
+
+static int rw_is(rw *r, size_t i, const char *w) { return i < r->n && rl_tok_is(&r->t[i], w); }
+
+/* Does variable `name` occur in scope outside the body [a, b] (a = its
+ * '{')?  Only where it can be bound in a scope around the body: not in a
+ * FILTER constraint, not in another EXISTS or MINUS body. */
+static int rw_var_outside(rw *r, const char *name, size_t n, size_t a, size_t b)
+{
+    for (size_t k = 0; k < r->n; k++) {
+        if ((k >= a && k <= b) || !tok_var_is(&r->t[k], name, n) || r->infilter[k]) continue;
+        size_t sc = r->scope[k];
+        if (sc == RW_TOP || (sc < a && r->scope_end[sc] > b)) return 1;
+    }
+    return 0;
+}
+
+/* Distinct variables of tokens [a, b]. */
+static size_t rw_vars(rw *r, size_t a, size_t b, const rl_tok **out, size_t max)
+{
+    size_t nv = 0;
+    for (size_t k = a; k <= b && k < r->n; k++) {
+        const rl_tok *t = &r->t[k];
+        if (t->kind != RL_TOK_VAR) continue;
+        size_t j = 0;
+        while (j < nv && !(out[j]->n == t->n && !memcmp(out[j]->p + 1, t->p + 1, t->n - 1))) j++;
+        if (j < nv) continue;
+        if (nv == max) {
+            rw_fail(r, RL_ERR_LIMIT, t, "more than %zu variables in one EXISTS or MINUS", max);
+            return nv;
+        }
+        out[nv++] = t;
+    }
+    return nv;
+}
+
+static void rw_push_rename(rw *r, const rl_tok *v, const char *to)
+{
+    if (r->nren == RW_MAX_RENAME) {
+        rw_fail(r, RL_ERR_LIMIT, v, "too many nested EXISTS / MINUS variables");
+        return;
+    }
+    r->ren[r->nren++] = (rw_rename){v->p + 1, v->n - 1, to};
+}
+
+/* The written form of variable token v at the current renames. */
+static const char *rw_var_text(rw *r, const rl_tok *v)
+{
+    size_t n;
+    const char *s = rw_tok_text(r, v, &n);
+    return rw_strf(r, "%.*s", (int)n, s);
+}
+
+static size_t rw_group(rw *r, size_t i, rl_buf *out, const char *extra, const char *gctx);
+static void rw_emit_path(rw *r, const char *s, const rw_path *p, const char *o, rl_buf *out, const char *gctx);
+
+/* ---- EXISTS and NOT EXISTS ---- */
+
+/* Does variable v occur in the body [a, b] itself where it can be bound
+ * (not in its filters, not in a body within it)? */
+static int rw_var_in_pattern(rw *r, const rl_tok *v, size_t a, size_t b)
+{
+    for (size_t k = a; k <= b && k < r->n; k++)
+        if (tok_var_is(&r->t[k], v->p + 1, v->n - 1) && !r->infilter[k] && r->scope[k] == a) return 1;
+    return 0;
+}
+
+/* End of the FILTER constraint whose FILTER keyword is at k (r->n if none). */
+static size_t rw_filter_end(rw *r, size_t k)
+{
+    size_t j = k + 1;
+    if (rw_is(r, j, "NOT")) j++;
+    if (rw_is(r, j, "EXISTS") && rw_is(r, j + 1, "{")) return rw_close(r, j + 1);
+    if (!rw_is(r, j, "(")) j++; /* FILTER fn(...) */
+    return rw_is(r, j, "(") ? rw_close(r, j) : r->n;
+}
+
+/* Scopes of variables: for every token, the '{' of the innermost EXISTS or
+ * MINUS body around it (RW_TOP outside all), and whether it lies in a
+ * FILTER constraint within that body. */
+static void rw_scopes(rw *r)
+{
+    size_t n = r->n ? r->n : 1;
+    r->scope = calloc(n, sizeof *r->scope);
+    r->scope_end = calloc(n, sizeof *r->scope_end);
+    r->infilter = calloc(n, 1);
+    struct { size_t from, to; int body; } st[2 * RW_MAX_NEST + 2];
+    size_t top = 0;
+    if (!r->scope || !r->scope_end || !r->infilter) {
+        rw_fail(r, RL_ERR_NOMEM, NULL, "out of memory");
+        return;
+    }
+    for (size_t k = 0; k < r->n && !r->st; k++) {
+        while (top && st[top - 1].to < k) top--;
+        size_t body = RW_TOP;
+        int filt = 0;
+        for (size_t i = top; i-- > 0;) {
+            if (st[i].body) {
+                body = st[i].from;
+                break;
+            }
+            filt = 1;
+        }
+        r->scope[k] = body, r->infilter[k] = (unsigned char)filt;
+        int opens = 0;
+        size_t to = 0;
+        if (rw_is(r, k, "FILTER")) {
+            to = rw_filter_end(r, k);
+            opens = 1;
+        } else if (rw_is(r, k, "{") && k > 0 && (rw_is(r, k - 1, "EXISTS") || rw_is(r, k - 1, "MINUS"))) {
+            to = rw_close(r, k);
+            r->scope_end[k] = to;
+            opens = 2;
+            r->scope[k] = k; /* the body's own brace is in the body */
+        }
+        if (opens && to < r->n) {
+            if (top == sizeof st / sizeof *st) {
+                rw_fail(r, RL_ERR_LIMIT, &r->t[k], "FILTER / EXISTS / MINUS nested too deep");
+                return;
+            }
+            st[top].from = k, st[top].to = to, st[top].body = opens == 2;
+            top++;
+        }
+    }
+}
+
+/* t[g] is the '{' of EXISTS {P}.  Writes the flag test into expr and the
+ * pattern that sets the flag into opt (an OPTIONAL).  Returns the index after
+ * P.  rasqal 0.9.33's OPTIONAL gives wrong rows when its pattern shares two
+ * or more variables with the group before it (measured: 108 rows where 66
+ * are right), so the OPTIONAL shares none: every variable of P's triple
+ * patterns is renamed apart (v -> v') and the outer solution is met in the
+ * OPTIONAL's condition, "(!BOUND(v) || !BOUND(v') || sameTerm(v, v'))" per
+ * variable P shares with the rest of the query; a variable P uses only in
+ * its filters keeps its name, so those filters see the outer value, as
+ * EXISTS's substitution does.
+ *   OPTIONAL { { SELECT DISTINCT <shared v'> ?f WHERE { P' BIND(true AS ?f) } }
+ *              FILTER(cond) }
+ *   ... BOUND(?f) for EXISTS, !BOUND(?f) for NOT EXISTS
+ * P is solved on its own in a subquery (rasqal mis-solves OPTIONALs nested
+ * in OPTIONALs), and a row is never repeated by EXISTS (at most one partner
+ * when the shared variables are bound).  When P's filters use an outer
+ * variable the subquery could not see it, and P stays inline:
+ *   OPTIONAL { P' FILTER(cond) BIND(true AS ?f) }
+ * (right rows for NOT EXISTS; for EXISTS a row may repeat once per match). */
+static size_t rw_exists(rw *r, size_t g, int neg, rl_buf *expr, rl_buf *opt, const char *gctx)
+{
+    size_t ge = rw_close(r, g);
+    if (r->st) return r->n;
+    const rl_tok *vars[RW_MAX_VARS];
+    size_t nv = rw_vars(r, g, ge, vars, RW_MAX_VARS), base = r->nren;
+    const char *flag = rw_fresh(r, "e");
+    const char *outer[RW_MAX_VARS], *inner[RW_MAX_VARS];
+    int correlated = 0;
+    for (size_t k = 0; k < nv; k++) {
+        int shared = rw_var_outside(r, vars[k]->p + 1, vars[k]->n - 1, g, ge);
+        int pattern = rw_var_in_pattern(r, vars[k], g, ge);
+        if (shared && !pattern) correlated = 1;
+        outer[k] = shared && pattern ? rw_var_text(r, vars[k]) : NULL;
+        inner[k] = pattern ? rw_strf(r, "%s_%.*s", flag, (int)(vars[k]->n - 1), vars[k]->p + 1) : NULL;
+    }
+    rl_buf cond;
+    rl_buf_init(&cond, (size_t)1 << 20);
+    int first = 1;
+    for (size_t k = 0; k < nv; k++)
+        if (outer[k]) {
+            rw_putf(r, &cond, "%s(!BOUND(%s) || !BOUND(%s) || sameTerm(%s, %s))", first ? " FILTER(" : " && ",
+                    outer[k], inner[k], outer[k], inner[k]);
+            first = 0;
+        }
+    if (!first) rw_put(r, &cond, ")");
+    const char *c = cond.data ? (const char *)cond.data : "";
+    for (size_t k = 0; k < nv; k++)
+        if (inner[k]) rw_push_rename(r, vars[k], inner[k]);
+    if (correlated) {
+        rw_put(r, opt, " OPTIONAL");
+        rw_group(r, g, opt, rw_strf(r, "%s BIND(true AS %s)", c, flag), gctx);
+    } else {
+        rw_put(r, opt, " OPTIONAL { { SELECT DISTINCT");
+        for (size_t k = 0; k < nv; k++)
+            if (outer[k]) rw_putf(r, opt, " %s", inner[k]);
+        rw_putf(r, opt, " %s WHERE", flag); /* (true AS ?f) in the head is lost when nested: measured */
+        rw_group(r, g, opt, rw_strf(r, " BIND(true AS %s)", flag), gctx);
+        rw_putf(r, opt, " }%s }", c);
+    }
+    r->nren = base;
+    rl_buf_free(&cond);
+    rw_putf(r, expr, neg ? " (!BOUND(%s))" : " BOUND(%s)", flag);
+    r->changed = 1;
+    return ge + 1;
+}
+
+/* Copies the expression [a, b) to expr, EXISTS forms replaced (their
+ * patterns go to opt). */
+static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const char *gctx)
+{
+    for (size_t k = a; k < b && !r->st;) {
+        if (rl_tok_is(&r->t[k], "EXISTS") && rw_is(r, k + 1, "{")) {
+            k = rw_exists(r, k + 1, 0, expr, opt, gctx);
+        } else if (rl_tok_is(&r->t[k], "NOT") && rw_is(r, k + 1, "EXISTS") && rw_is(r, k + 2, "{")) {
+            k = rw_exists(r, k + 2, 1, expr, opt, gctx);
+        } else {
+            rw_put_tok(r, expr, k);
+            k++;
+        }
+    }
+}
+
+/* t[i] follows FILTER: a bracketed expression, a function call, or
+ * [NOT] EXISTS {...}.  Returns the index after it. */
+static size_t rw_filter(rw *r, size_t i, rl_buf *filt, rl_buf *opt, const char *gctx)
+{
+    size_t end;
+    int bare = 0;
+    if (rw_is(r, i, "(")) {
+        end = rw_close(r, i);
+    } else if (rw_is(r, i, "EXISTS") || (rw_is(r, i, "NOT") && rw_is(r, i + 1, "EXISTS"))) {
+        size_t g = rw_is(r, i, "NOT") ? i + 2 : i + 1;
+        if (!rw_is(r, g, "{")) return rw_fail(r, RL_ERR_INPUT, &r->t[i], "EXISTS needs a group { ... }"), r->n;
+        end = rw_close(r, g);
+        bare = 1;
+    } else if (i + 1 < r->n && rw_is(r, i + 1, "(")) {
+        end = rw_close(r, i + 1);
+    } else {
+        return rw_fail(r, RL_ERR_INPUT, i < r->n ? &r->t[i] : NULL,
+                       "FILTER needs a bracketed expression or a function call"), r->n;
+    }
+    if (r->st) return r->n;
+    rw_put(r, filt, bare ? " FILTER (" : " FILTER");
+    rw_expr(r, i, end + 1, filt, opt, gctx);
+    if (bare) rw_put(r, filt, " )");
+    return end + 1;
+}
+
+/* ---- MINUS ---- */
+
+/* t[j] is the '{' of MINUS {Q}; acc holds the group so far (the minuend).
+ * Rewritten exactly (SPARQL 1.1 §18.5 Minus): Q's variables are all renamed
+ * apart, Q is solved on its own in a subquery (only the shared variables
+ * matter, so DISTINCT over them), joined in an OPTIONAL whose condition is
+ * "compatible on the shared variables and sharing at least one bound one",
+ * and the solutions that found such a partner are dropped:
+ *   { <acc> OPTIONAL { { SELECT DISTINCT <shared v'> WHERE Q' }
+ *     FILTER(compatible && overlap) } FILTER(!(bound shared v')) } */
+static size_t rw_minus(rw *r, size_t j, rl_buf *acc, const char *gctx)
+{
+    if (!rw_is(r, j, "{")) return rw_fail(r, RL_ERR_INPUT, j < r->n ? &r->t[j] : NULL, "MINUS needs a group { ... }"), r->n;
+    size_t qe = rw_close(r, j);
+    if (r->st) return r->n;
+    const rl_tok *vars[RW_MAX_VARS];
+    size_t nv = rw_vars(r, j, qe, vars, RW_MAX_VARS), base = r->nren, ns = 0;
+    const char *outer[RW_MAX_VARS], *inner[RW_MAX_VARS];
+    const char *tag = rw_fresh(r, "m");
+    for (size_t k = 0; k < nv; k++) {
+        int sh = rw_var_outside(r, vars[k]->p + 1, vars[k]->n - 1, j, qe);
+        outer[k] = sh ? rw_var_text(r, vars[k]) : NULL;
+        inner[k] = rw_strf(r, "%s_%.*s", tag, (int)(vars[k]->n - 1), vars[k]->p + 1);
+        ns += sh;
+    }
+    r->changed = 1;
+    if (!ns) return qe + 1; /* no variable in common: MINUS removes nothing */
+    rl_buf w;
+    rl_buf_init(&w, (size_t)64 << 20);
+    rw_put(r, &w, " {");
+    if (acc->len) rw_put(r, &w, (const char *)acc->data);
+    for (size_t k = 0; k < nv; k++) rw_push_rename(r, vars[k], inner[k]);
+    rw_put(r, &w, " OPTIONAL { { SELECT DISTINCT");
+    for (size_t k = 0; k < nv; k++)
+        if (outer[k]) rw_putf(r, &w, " %s", inner[k]);
+    rw_put(r, &w, " WHERE");
+    rw_group(r, j, &w, NULL, gctx);
+    rw_put(r, &w, " }");
+    r->nren = base;
+    rw_put(r, &w, " FILTER(");
+    int first = 1;
+    for (size_t k = 0; k < nv; k++)
+        if (outer[k]) {
+            rw_putf(r, &w, "%s(!BOUND(%s) || !BOUND(%s) || sameTerm(%s, %s))", first ? "" : " && ", outer[k],
+                    inner[k], outer[k], inner[k]);
+            first = 0;
+        }
+    rw_put(r, &w, " && (");
+    first = 1;
+    for (size_t k = 0; k < nv; k++)
+        if (outer[k]) {
+            rw_putf(r, &w, "%s(BOUND(%s) && BOUND(%s))", first ? "" : " || ", outer[k], inner[k]);
+            first = 0;
+        }
+    rw_put(r, &w, ")) } FILTER(!(");
+    first = 1;
+    for (size_t k = 0; k < nv; k++)
+        if (outer[k]) {
+            rw_putf(r, &w, "%sBOUND(%s)", first ? "" : " || ", inner[k]);
+            first = 0;
+        }
+    rw_put(r, &w, ")) }");
+    if (!r->st) {
+        rl_buf_clear(acc);
+        rw_put(r, acc, w.data ? (const char *)w.data : "");
+    }
+    rl_buf_free(&w);
+    return qe + 1;
+}
+
+/* ---- property paths ---- */
+
+#define RDF_TYPE "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+static rw_path *rw_path_new(rw *r, char kind, rw_path *a, rw_path *b)
+{
+    rw_path *p = rl_arena_alloc(r->ar, sizeof *p);
+    if (!p) {
+        rw_fail(r, RL_ERR_NOMEM, NULL, "out of memory while rewriting");
+        return NULL;
+    }
+    memset(p, 0, sizeof *p);
+    p->kind = kind, p->a = a, p->b = b;
+    return p;
+}
+
+static const char *rw_iri_text(rw *r, size_t i)
+{
+    const rl_tok *t = &r->t[i];
+    if (rl_tok_is(t, "a")) return RDF_TYPE;
+    if (t->kind == RL_TOK_IRI || t->kind == RL_TOK_PNAME) return rw_strf(r, "%.*s", (int)t->n, t->p);
+    rw_fail(r, RL_ERR_INPUT, t, "a property path needs an IRI here, not '%.*s'", (int)t->n, t->p);
+    return NULL;
+}
+
+static rw_path *rw_path_alt(rw *r, size_t *pos, size_t end);
+
+/* One member of a negated property set: [^] iri. */
+static int rw_nps_one(rw *r, size_t *pos, rw_path *p)
+{
+    int inv = rw_is(r, *pos, "^");
+    if (inv) (*pos)++;
+    if (*pos >= r->n) return rw_fail(r, RL_ERR_INPUT, NULL, "the query ends inside a negated property set");
+    const char *iri = rw_iri_text(r, *pos);
+    if (!iri) return 0;
+    (*pos)++;
+    const char ***set = inv ? &p->inv : &p->fwd;
+    int *n = inv ? &p->ni : &p->nf;
+    const char **grown = rl_arena_alloc(r->ar, sizeof *grown * (size_t)(*n + 1));
+    if (!grown) return rw_fail(r, RL_ERR_NOMEM, NULL, "out of memory while rewriting");
+    if (*n) memcpy(grown, *set, sizeof *grown * (size_t)*n);
+    grown[(*n)++] = iri;
+    *set = grown;
+    return 1;
+}
+
+static rw_path *rw_path_primary(rw *r, size_t *pos, size_t end)
+{
+    if (*pos >= end) return rw_fail(r, RL_ERR_INPUT, NULL, "a property path is cut short"), NULL;
+    const rl_tok *t = &r->t[*pos];
+    if (rw_is(r, *pos, "(")) {
+        size_t close = rw_close(r, *pos);
+        (*pos)++;
+        rw_path *p = rw_path_alt(r, pos, close);
+        if (!r->st && *pos != close) rw_fail(r, RL_ERR_INPUT, &r->t[*pos], "')' expected in a property path");
+        *pos = close + 1;
+        return p;
+    }
+    if (rw_is(r, *pos, "!")) {
+        rw_path *p = rw_path_new(r, '!', NULL, NULL);
+        (*pos)++;
+        if (!p) return NULL;
+        if (rw_is(r, *pos, "(")) {
+            size_t close = rw_close(r, *pos);
+            (*pos)++;
+            while (!r->st && *pos < close) {
+                if (!rw_nps_one(r, pos, p)) return NULL;
+                if (rw_is(r, *pos, "|")) (*pos)++;
+                else if (*pos != close) rw_fail(r, RL_ERR_INPUT, &r->t[*pos], "'|' or ')' expected in !( ... )");
+            }
+            *pos = close + 1;
+        } else if (!rw_nps_one(r, pos, p)) {
+            return NULL;
+        }
+        return p;
+    }
+    rw_path *p = rw_path_new(r, 'L', NULL, NULL);
+    if (p && (p->iri = rw_iri_text(r, *pos))) (*pos)++;
+    (void)t;
+    return r->st ? NULL : p;
+}
+
+static rw_path *rw_path_elt(rw *r, size_t *pos, size_t end)
+{
+    int inv = rw_is(r, *pos, "^");
+    if (inv) (*pos)++;
+    rw_path *p = rw_path_primary(r, pos, end);
+    while (p && *pos < end && (rw_is(r, *pos, "*") || rw_is(r, *pos, "+") || rw_is(r, *pos, "?"))) {
+        p = rw_path_new(r, *r->t[*pos].p, p, NULL);
+        (*pos)++;
+    }
+    if (p && *pos < end && rw_is(r, *pos, "{"))
+        rw_fail(r, RL_ERR_INPUT, &r->t[*pos], "path quantifiers {n,m} are not SPARQL 1.1; use / and ? instead");
+    if (p && inv) p = rw_path_new(r, '^', p, NULL);
+    return r->st ? NULL : p;
+}
+
+static rw_path *rw_path_seq(rw *r, size_t *pos, size_t end)
+{
+    rw_path *p = rw_path_elt(r, pos, end);
+    while (p && *pos < end && rw_is(r, *pos, "/")) {
+        (*pos)++;
+        p = rw_path_new(r, '/', p, rw_path_elt(r, pos, end));
+    }
+    return r->st ? NULL : p;
+}
+
+static rw_path *rw_path_alt(rw *r, size_t *pos, size_t end)
+{
+    rw_path *p = rw_path_seq(r, pos, end);
+    while (p && *pos < end && rw_is(r, *pos, "|")) {
+        (*pos)++;
+        p = rw_path_new(r, '|', p, rw_path_seq(r, pos, end));
+    }
+    return r->st ? NULL : p;
+}
+
+static int is_var_text(const char *s) { return *s == '?' || *s == '$'; }
+
+/* The step relation of a closure: nodes by text, edges by index. */
+typedef struct rw_graph {
+    char **name;
+    size_t nn, capn;
+    size_t *hash; /* open addressing: index + 1, 0 = empty */
+    size_t hcap;
+    size_t (*edge)[2];
+    size_t ne, cape, max_edges;
+    int reverse;
+} rw_graph;
+
+static size_t rw_node_id(rw_graph *g, const char *s, int add, rl_status *st)
+{
+    if (g->nn * 2 >= g->hcap) { /* grow and rehash */
+        size_t nc = g->hcap ? g->hcap * 2 : 1024;
+        size_t *nh = calloc(nc, sizeof *nh);
+        if (!nh) return *st = RL_ERR_NOMEM, 0;
+        for (size_t i = 0; i < g->nn; i++) {
+            size_t h = 5381;
+            for (const char *c = g->name[i]; *c; c++) h = h * 33 + (unsigned char)*c;
+            while (nh[h % nc]) h++;
+            nh[h % nc] = i + 1;
+        }
+        free(g->hash);
+        g->hash = nh, g->hcap = nc;
+    }
+    size_t h = 5381;
+    for (const char *c = s; *c; c++) h = h * 33 + (unsigned char)*c;
+    for (;; h++) {
+        size_t v = g->hash[h % g->hcap];
+        if (!v) break;
+        if (!strcmp(g->name[v - 1], s)) return v;
+    }
+    if (!add) return 0;
+    if ((*st = rl_array_grow((void **)&g->name, &g->capn, g->nn + 1, sizeof *g->name, (size_t)-1)) != RL_OK) return 0;
+    if (!(g->name[g->nn] = strdup(s))) return *st = RL_ERR_NOMEM, 0;
+    g->hash[h % g->hcap] = ++g->nn;
+    return g->nn;
+}
+
+static void rw_graph_free(rw_graph *g)
+{
+    for (size_t i = 0; i < g->nn; i++) free(g->name[i]);
+    free(g->name);
+    free(g->hash);
+    free(g->edge);
+}
+
+/* Row callback of a step query: (start, end[, graph]). */
+static rl_status rw_step_row(void *ctx, const char *const *v, int n)
+{
+    rw_graph *g = ctx;
+    if (n < 2 || !v[0] || !v[1]) return RL_OK;
+    if (g->ne >= g->max_edges) return RL_ERR_LIMIT;
+    char key[2][4096];
+    for (int k = 0; k < 2; k++)
+        if ((size_t)snprintf(key[k], sizeof key[k], "%s\x1f%s", n > 2 && v[2] ? v[2] : "", v[k]) >= sizeof key[k])
+            return RL_ERR_LIMIT;
+    rl_status st = RL_OK;
+    size_t a = rw_node_id(g, key[0], 1, &st), b = a ? rw_node_id(g, key[1], 1, &st) : 0;
+    if (!a || !b) return st ? st : RL_ERR_NOMEM;
+    if ((st = rl_array_grow((void **)&g->edge, &g->cape, g->ne + 1, sizeof *g->edge, g->max_edges)) != RL_OK) return st;
+    g->edge[g->ne][0] = g->reverse ? b - 1 : a - 1;
+    g->edge[g->ne][1] = g->reverse ? a - 1 : b - 1;
+    g->ne++;
+    return RL_OK;
+}
+
+typedef struct rw_one {
+    char *v;
+} rw_one;
+
+static rl_status rw_one_row(void *ctx, const char *const *v, int n)
+{
+    rw_one *o = ctx;
+    if (n >= 1 && v[0] && !o->v && !(o->v = strdup(v[0]))) return RL_ERR_NOMEM;
+    return RL_OK;
+}
+
+static void rw_sorted_edges(rw_graph *g, size_t **first)
+{
+    /* CSR offsets: first[i]..first[i+1] are the edges leaving node i (edges sorted by start) */
+    size_t *off = calloc(g->nn + 1, sizeof *off), *tmp = malloc(sizeof *tmp * (g->ne ? g->ne : 1));
+    if (!off || !tmp) {
+        free(off), free(tmp);
+        *first = NULL;
+        return;
+    }
+    for (size_t e = 0; e < g->ne; e++) off[g->edge[e][0] + 1]++;
+    for (size_t i = 0; i < g->nn; i++) off[i + 1] += off[i];
+    size_t *fill = calloc(g->nn + 1, sizeof *fill);
+    if (!fill) {
+        free(off), free(tmp);
+        *first = NULL;
+        return;
+    }
+    for (size_t e = 0; e < g->ne; e++) {
+        size_t a = g->edge[e][0];
+        tmp[off[a] + fill[a]++] = g->edge[e][1];
+    }
+    free(fill);
+    for (size_t e = 0; e < g->ne; e++) g->edge[e][1] = tmp[e]; /* edge[k][1] is now the k-th target in CSR order */
+    free(tmp);
+    *first = off;
+}
+
+/* How many steps of X the closure of s X* o can need on this data: the
+ * longest shortest path from the start nodes (s when it is a term, else o
+ * walking backwards, else every node).  Runs the step query through the
+ * environment.  >= 1, or 0 on error (r->st). */
+static int rw_measure(rw *r, const rw_path *x, const char *s, const char *o, const char *gctx)
+{
+    const rl_guard_env *env = r->env;
+    if (!env || !env->select)
+        return rw_fail(r, RL_ERR_UNSUPPORTED, NULL, "property paths with * or + need a store to measure"), 0;
+    int max_depth = env->max_depth ? env->max_depth : 64;
+    rl_buf q;
+    rl_buf_init(&q, (size_t)64 << 20);
+    rw_graph g = {0};
+    g.max_edges = env->max_pairs ? env->max_pairs : 1000000;
+    size_t *first = NULL, *dist = NULL, *queue = NULL;
+    int depth = 0, gvar = gctx && is_var_text(gctx);
+    const char *from = !is_var_text(s) ? s : !is_var_text(o) ? o : NULL;
+    char *start = NULL;
+    rw_put(r, &q, r->prologue.data ? (const char *)r->prologue.data : "");
+    rw_putf(r, &q, " SELECT ?rl__x ?rl__y%s%s", gvar ? " " : "", gvar ? gctx : "");
+    rw_put(r, &q, r->dataset.data ? (const char *)r->dataset.data : "");
+    rw_put(r, &q, " WHERE {");
+    if (gctx) rw_putf(r, &q, " GRAPH %s {", gctx);
+    rw_emit_path(r, "?rl__x", x, "?rl__y", &q, gctx);
+    rw_put(r, &q, gctx ? " } }" : " }");
+    if (r->st) goto out;
+    g.reverse = !is_var_text(o) && is_var_text(s);
+    rl_status st = env->select(env->ctx, (const char *)q.data, rw_step_row, &g, r->err, r->cap);
+    if (st == RL_ERR_LIMIT) {
+        rw_fail(r, RL_ERR_LIMIT, NULL, "a property path's step relation has more than %zu pairs (the path limit)",
+                g.max_edges);
+        goto out;
+    }
+    if (st) {
+        r->st = st;
+        goto out;
+    }
+    if (from) { /* the term as the store writes it */
+        rl_buf_clear(&q);
+        rw_put(r, &q, r->prologue.data ? (const char *)r->prologue.data : "");
+        rw_putf(r, &q, " SELECT (%s AS ?rl__v) WHERE { }", from);
+        rw_one one = {NULL};
+        if (!r->st && (st = env->select(env->ctx, (const char *)q.data, rw_one_row, &one, r->err, r->cap))) r->st = st;
+        start = one.v;
+        if (r->st) goto out;
+        if (!start) { /* not a term the store can hold: nothing beyond zero steps */
+            depth = 1;
+            goto out;
+        }
+    }
+    rw_sorted_edges(&g, &first);
+    dist = malloc(sizeof *dist * (g.nn ? g.nn : 1));
+    queue = malloc(sizeof *queue * (g.nn ? g.nn : 1));
+    if (!first || !dist || !queue) {
+        rw_fail(r, RL_ERR_NOMEM, NULL, "out of memory measuring a property path");
+        goto out;
+    }
+    uint64_t work = 0, max_work = (uint64_t)g.max_edges * 64;
+    for (size_t s0 = 0; s0 < g.nn && depth <= max_depth; s0++) {
+        if (start) { /* only the start term, in every graph */
+            const char *nm = strchr(g.name[s0], '\x1f');
+            if (!nm || strcmp(nm + 1, start)) continue;
+        }
+        for (size_t i = 0; i < g.nn; i++) dist[i] = (size_t)-1;
+        size_t qh = 0, qt = 0;
+        dist[s0] = 0, queue[qt++] = s0;
+        while (qh < qt) {
+            size_t u = queue[qh++];
+            for (size_t e = first[u]; e < first[u + 1]; e++) {
+                size_t v = g.edge[e][1];
+                if (++work > max_work) {
+                    rw_fail(r, RL_ERR_LIMIT, NULL, "a property path's closure needs more than %llu steps to measure",
+                            (unsigned long long)max_work);
+                    goto out;
+                }
+                if (dist[v] != (size_t)-1) continue;
+                dist[v] = dist[u] + 1;
+                if ((int)dist[v] > depth) depth = (int)dist[v];
+                queue[qt++] = v;
+            }
+        }
+    }
+    if (depth > max_depth) {
+        rw_fail(r, RL_ERR_LIMIT, NULL, "a property path needs chains longer than %d steps on this data (the "
+                                       "path depth limit)", max_depth);
+        depth = 0;
+    }
+out:
+    free(start);
+    free(first), free(dist), free(queue);
+    rw_graph_free(&g);
+    rl_buf_free(&q);
+    if (r->st) return 0;
+    return depth < 1 ? 1 : depth;
+}
+
+/* s X* o, s X+ o, s X? o: a DISTINCT subquery over the union of the zero
+ * step (for * and ?) and of chains of 1..D steps, D measured on the data. */
+static void rw_emit_closure(rw *r, const char *s, const rw_path *p, const char *o, rl_buf *out, const char *gctx)
+{
+    const rw_path *x = p->a;
+    int sv = is_var_text(s), ov = is_var_text(o), same = sv && ov && !strcmp(s, o), zero = p->kind != '+';
+    int d = p->kind == '?' ? 1 : rw_measure(r, x, s, o, gctx);
+    if (r->st) return;
+    const char *tag = rw_fresh(r, "c");
+    const char *S = s, *E = o, *proj;
+    if (sv && ov && !same) {
+        E = zero ? rw_strf(r, "%s_b", tag) : o;
+        proj = zero ? rw_strf(r, "%s (COALESCE(%s, %s) AS %s)", s, E, s, o) : rw_strf(r, "%s %s", s, o);
+    } else if (same) {
+        proj = s;
+    } else if (!sv && ov) {
+        E = zero ? rw_strf(r, "%s_b", tag) : o;
+        proj = zero ? rw_strf(r, "(COALESCE(%s, %s) AS %s)", E, s, o) : o;
+    } else if (sv && !ov) {
+        S = zero ? rw_strf(r, "%s_a", tag) : s;
+        proj = zero ? rw_strf(r, "(COALESCE(%s, %s) AS %s)", S, o, s) : s;
+    } else {
+        proj = rw_strf(r, "(1 AS %s_k)", tag);
+    }
+    rw_putf(r, out, " { SELECT DISTINCT %s WHERE {", proj);
+    int first = 1;
+    if (zero) {
+        if (sv && ov) {
+            rw_putf(r, out, " { { %s %s_p %s_o } UNION { %s_s %s_p %s } }", S, tag, tag, tag, tag, S);
+            first = 0;
+        } else if (sv || ov || !strcmp(s, o)) {
+            rw_put(r, out, " { }");
+            first = 0;
+        }
+    }
+    for (int k = 1; k <= d && !r->st; k++) {
+        rw_put(r, out, first ? " {" : " UNION {");
+        first = 0;
+        const char *cur = S;
+        for (int step = 1; step <= k; step++) {
+            const char *next = step == k ? E : rw_strf(r, "%s_m%d", tag, step);
+            rw_emit_path(r, cur, x, next, out, gctx);
+            cur = next;
+        }
+        rw_put(r, out, " }");
+    }
+    rw_put(r, out, " } }");
+}
+
+static void rw_emit_nps_part(rw *r, const char *s, const char **set, int n, const char *o, rl_buf *out)
+{
+    const char *v = rw_fresh(r, "n");
+    rw_putf(r, out, " { %s %s %s .", s, v, o);
+    if (n) {
+        rw_put(r, out, " FILTER(");
+        for (int k = 0; k < n; k++) rw_putf(r, out, "%s!sameTerm(%s, %s)", k ? " && " : "", v, set[k]);
+        rw_put(r, out, ")");
+    }
+    rw_put(r, out, " }");
+}
+
+/* Writes the patterns for s p o as group elements. */
+static void rw_emit_path(rw *r, const char *s, const rw_path *p, const char *o, rl_buf *out, const char *gctx)
+{
+    if (r->st || !p) return;
+    switch (p->kind) {
+    case 'L': rw_putf(r, out, " %s %s %s .", s, p->iri, o); break;
+    case '^': rw_emit_path(r, o, p->a, s, out, gctx); break;
+    case '/': {
+        const char *m = rw_fresh(r, "s");
+        rw_emit_path(r, s, p->a, m, out, gctx);
+        rw_emit_path(r, m, p->b, o, out, gctx);
+        break;
+    }
+    case '|':
+        rw_put(r, out, " {");
+        rw_emit_path(r, s, p->a, o, out, gctx);
+        rw_put(r, out, " } UNION {");
+        rw_emit_path(r, s, p->b, o, out, gctx);
+        rw_put(r, out, " }");
+        break;
+    case '!':
+        if (p->nf || !p->ni) rw_emit_nps_part(r, s, p->fwd, p->nf, o, out);
+        if (p->nf && p->ni) rw_put(r, out, " UNION");
+        if (p->ni) rw_emit_nps_part(r, o, p->inv, p->ni, s, out);
+        break;
+    default: rw_emit_closure(r, s, p, o, out, gctx); break;
+    }
+}
+
+/* ---- triples blocks ---- */
+
+static int rw_block_stop(rw *r, size_t k)
+{
+    static const char *const kw[] = {"OPTIONAL", "MINUS", "GRAPH", "SERVICE", "FILTER", "BIND", "VALUES", NULL};
+    if (rw_is(r, k, "{") || rw_is(r, k, "}")) return 1;
+    for (int i = 0; kw[i]; i++)
+        if (rw_is(r, k, kw[i])) return 1;
+    return 0;
+}
+
+static void rw_plist(rw *r, size_t *pos, size_t end, const char *subj, rl_buf *out, const char *gctx);
+
+/* A subject or object: a term (its text), or [ ... ] / ( ... ) written as
+ * their own patterns.  Returns the text standing for it. */
+static const char *rw_node(rw *r, size_t *pos, size_t end, rl_buf *out, const char *gctx)
+{
+    if (*pos >= end) return rw_fail(r, RL_ERR_INPUT, NULL, "a triple pattern is cut short"), "";
+    const rl_tok *t = &r->t[*pos];
+    size_t n;
+    if (rw_is(r, *pos, "[")) {
+        size_t close = rw_close(r, *pos);
+        const char *v = rw_fresh(r, "b");
+        (*pos)++;
+        if (*pos < close) rw_plist(r, pos, close, v, out, gctx);
+        if (!r->st && *pos != close) rw_fail(r, RL_ERR_INPUT, &r->t[*pos], "']' expected");
+        *pos = close + 1;
+        return v;
+    }
+    if (rw_is(r, *pos, "(")) { /* a collection: kept as written */
+        size_t close = rw_close(r, *pos);
+        rl_buf c;
+        rl_buf_init(&c, (size_t)1 << 20);
+        rw_copy(r, &c, *pos, close + 1);
+        const char *v = rw_strf(r, "%s", c.data ? (const char *)c.data : "");
+        rl_buf_free(&c);
+        *pos = close + 1;
+        return v;
+    }
+    if (t->kind == RL_TOK_STRING) {
+        const char *v = rw_strf(r, "%.*s", (int)t->n, t->p);
+        (*pos)++;
+        if (*pos < end && r->t[*pos].kind == RL_TOK_LANG) {
+            v = rw_strf(r, "%s%.*s", v, (int)r->t[*pos].n, r->t[*pos].p);
+            (*pos)++;
+        } else if (rw_is(r, *pos, "^^") && *pos + 1 < end) {
+            v = rw_strf(r, "%s^^%.*s", v, (int)r->t[*pos + 1].n, r->t[*pos + 1].p);
+            *pos += 2;
+        }
+        return v;
+    }
+    if ((rw_is(r, *pos, "-") || rw_is(r, *pos, "+")) && *pos + 1 < end && r->t[*pos + 1].kind == RL_TOK_NUMBER) {
+        const char *v = rw_strf(r, "%.*s%.*s", (int)t->n, t->p, (int)r->t[*pos + 1].n, r->t[*pos + 1].p);
+        *pos += 2;
+        return v;
+    }
+    if (t->kind == RL_TOK_VAR || t->kind == RL_TOK_IRI || t->kind == RL_TOK_PNAME || t->kind == RL_TOK_NUMBER ||
+        t->kind == RL_TOK_BNODE || rl_tok_is(t, "true") || rl_tok_is(t, "false")) {
+        const char *s = rw_tok_text(r, t, &n);
+        (*pos)++;
+        return rw_strf(r, "%.*s", (int)n, s);
+    }
+    rw_fail(r, RL_ERR_INPUT, t, "a subject or object expected, not '%.*s'", (int)t->n, t->p);
+    return "";
+}
+
+static void rw_plist(rw *r, size_t *pos, size_t end, const char *subj, rl_buf *out, const char *gctx)
+{
+    while (*pos < end && !r->st) {
+        const rl_tok *t = &r->t[*pos];
+        rw_path *verb = NULL;
+        const char *vtext = NULL;
+        if (t->kind == RL_TOK_VAR) {
+            vtext = rw_var_text(r, t);
+            (*pos)++;
+        } else if (!(verb = rw_path_alt(r, pos, end))) {
+            return;
+        }
+        for (;;) {
+            const char *obj = rw_node(r, pos, end, out, gctx);
+            if (r->st) return;
+            if (vtext) rw_putf(r, out, " %s %s %s .", subj, vtext, obj);
+            else rw_emit_path(r, subj, verb, obj, out, gctx);
+            if (!rw_is(r, *pos, ",")) break;
+            (*pos)++;
+        }
+        if (!rw_is(r, *pos, ";")) return;
+        while (rw_is(r, *pos, ";")) (*pos)++;
+        if (*pos >= end || rw_is(r, *pos, ".") || rw_is(r, *pos, "]")) return;
+    }
+}
+
+/* A triples block from t[i] up to the next group element.  Copied as
+ * written unless it holds a property path. */
+static size_t rw_triples(rw *r, size_t i, size_t end, rl_buf *out, const char *gctx)
+{
+    size_t k = i;
+    int depth = 0, path = 0;
+    for (; k < end; k++) {
+        const rl_tok *t = &r->t[k];
+        if (!depth && rw_block_stop(r, k)) break;
+        if (t->kind != RL_TOK_PUNCT) continue;
+        if (rl_tok_is(t, "[") || rl_tok_is(t, "(")) depth++;
+        else if (rl_tok_is(t, "]") || rl_tok_is(t, ")")) depth--;
+        else if (t->n == 1 && strchr("/|^*+?!", *t->p)) path = 1;
+    }
+    if (!path) {
+        rw_copy(r, out, i, k);
+        return k;
+    }
+    r->changed = 1;
+    size_t pos = i;
+    while (pos < k && !r->st) {
+        if (rw_is(r, pos, ".")) {
+            pos++;
+            continue;
+        }
+        int node = rw_is(r, pos, "[") || rw_is(r, pos, "(");
+        const char *subj = rw_node(r, &pos, k, out, gctx);
+        if (r->st) break;
+        if (node && (pos >= k || rw_is(r, pos, "."))) continue; /* [ ... ] alone */
+        rw_plist(r, &pos, k, subj, out, gctx);
+        if (!r->st && pos < k && !rw_is(r, pos, "."))
+            rw_fail(r, RL_ERR_INPUT, &r->t[pos], "'.' expected after a triple pattern, not '%.*s'",
+                    (int)r->t[pos].n, r->t[pos].p);
+    }
+    return k;
+}
+
+/* ---- groups ---- */
+
+/* t[i] is '{' of a group graph pattern (or of a subquery).  Writes the
+ * rewritten group to out, with `extra` after its elements and before its
+ * filters.  Returns the index after the closing '}'. */
+static size_t rw_group(rw *r, size_t i, rl_buf *out, const char *extra, const char *gctx)
+{
+    size_t end = rw_close(r, i);
+    if (r->st) return r->n;
+    if (++r->nest > RW_MAX_NEST) {
+        rw_fail(r, RL_ERR_LIMIT, &r->t[i], "groups nested more than %d deep", RW_MAX_NEST);
+        r->nest--;
+        return r->n;
+    }
+    if (rw_is(r, i + 1, "SELECT")) { /* a subquery: its WHERE group, the rest as written */
+        size_t j = i + 1;
+        int depth = 0;
+        while (j < end && !(depth == 0 && rw_is(r, j, "{"))) {
+            if (rw_is(r, j, "(")) depth++;
+            if (rw_is(r, j, ")")) depth--;
+            j++;
+        }
+        rw_put(r, out, extra ? " { {" : " {");
+        rw_copy(r, out, i + 1, j);
+        if (j < end) j = rw_group(r, j, out, NULL, gctx);
+        rw_copy(r, out, j, end);
+        if (extra) rw_putf(r, out, " } %s", extra);
+        rw_put(r, out, " }");
+        r->nest--;
+        return end + 1;
+    }
+    rl_buf acc, tail, filt;
+    rl_buf_init(&acc, (size_t)64 << 20);
+    rl_buf_init(&tail, (size_t)64 << 20);
+    rl_buf_init(&filt, (size_t)64 << 20);
+    size_t j = i + 1;
+    while (j < end && !r->st) {
+        if (rw_is(r, j, ".")) {
+            rw_put_tok(r, &acc, j++);
+        } else if (rw_is(r, j, "OPTIONAL")) {
+            rw_put(r, &acc, " OPTIONAL");
+            if (!rw_is(r, j + 1, "{")) rw_fail(r, RL_ERR_INPUT, &r->t[j], "OPTIONAL needs a group { ... }");
+            else j = rw_group(r, j + 1, &acc, NULL, gctx);
+        } else if (rw_is(r, j, "GRAPH") || rw_is(r, j, "SERVICE")) {
+            size_t k = j + 1;
+            if (rw_is(r, k, "SILENT")) k++;
+            if (!rw_is(r, k + 1, "{")) {
+                rw_fail(r, RL_ERR_INPUT, &r->t[j], "%.*s needs a graph name and a group", (int)r->t[j].n, r->t[j].p);
+                break;
+            }
+            rw_copy(r, &acc, j, k + 1);
+            j = rw_group(r, k + 1, &acc, NULL, rw_is(r, j, "GRAPH") ? rw_var_text(r, &r->t[k]) : gctx);
+        } else if (rw_is(r, j, "MINUS")) {
+            j = rw_minus(r, j + 1, &acc, gctx);
+        } else if (rw_is(r, j, "FILTER")) {
+            j = rw_filter(r, j + 1, &filt, &tail, gctx);
+        } else if (rw_is(r, j, "BIND")) {
+            if (!rw_is(r, j + 1, "(")) {
+                rw_fail(r, RL_ERR_INPUT, &r->t[j], "BIND needs ( expression AS ?var )");
+                break;
+            }
+            size_t be = rw_close(r, j + 1);
+            rl_buf e;
+            rl_buf_init(&e, (size_t)64 << 20);
+            rw_expr(r, j + 1, be + 1, &e, &acc, gctx); /* an EXISTS's pattern goes before the BIND */
+            rw_put(r, &acc, " BIND");
+            rw_put(r, &acc, e.data ? (const char *)e.data : "");
+            rl_buf_free(&e);
+            j = be + 1;
+        } else if (rw_is(r, j, "VALUES")) {
+            size_t k = j + 1;
+            while (k < end && !rw_is(r, k, "{")) k++;
+            size_t ve = k < end ? rw_close(r, k) : end;
+            rw_copy(r, &acc, j, ve + 1);
+            j = ve + 1;
+        } else if (rw_is(r, j, "{")) {
+            j = rw_group(r, j, &acc, NULL, gctx);
+            while (!r->st && rw_is(r, j, "UNION")) {
+                rw_put_tok(r, &acc, j);
+                if (!rw_is(r, j + 1, "{")) rw_fail(r, RL_ERR_INPUT, &r->t[j], "UNION needs a group { ... }");
+                else j = rw_group(r, j + 1, &acc, NULL, gctx);
+            }
+        } else {
+            size_t k = rw_triples(r, j, end, &acc, gctx);
+            if (k == j) { /* nothing a group may hold */
+                rw_fail(r, RL_ERR_INPUT, &r->t[j], "unexpected '%.*s' in a group", (int)r->t[j].n, r->t[j].p);
+                break;
+            }
+            j = k;
+        }
+    }
+    rw_put(r, out, " {");
+    if (acc.len) rw_put(r, out, (const char *)acc.data);
+    if (tail.len) rw_put(r, out, (const char *)tail.data);
+    if (extra) rw_put(r, out, extra);
+    if (filt.len) rw_put(r, out, (const char *)filt.data);
+    rw_put(r, out, " }");
+    rl_buf_free(&acc);
+    rl_buf_free(&tail);
+    rl_buf_free(&filt);
+    r->nest--;
+    return end + 1;
+}
+
+/* ---- the prologue ---- */
+
+/* BASE and PREFIX in any order and number (rasqal takes one BASE, first):
+ * each PREFIX IRI is resolved against the BASE in force where it stands,
+ * and one BASE, the last in force, is written first.  Returns the index of
+ * the first token after the prologue. */
+static size_t rw_prologue(rw *r, rl_buf *out)
+{
+    size_t i = 0, nbase = 0, later_base = 0;
+    for (size_t k = 0; k < r->n;) {
+        if (rw_is(r, k, "BASE") && k + 1 < r->n) {
+            if (k > 0) later_base = 1;
+            nbase++, k += 2;
+        } else if (rw_is(r, k, "PREFIX") && k + 2 < r->n) {
+            k += 3;
+        } else {
+            i = k;
+            break;
+        }
+        i = k;
+    }
+    if (!later_base) {
+        rw_copy(r, out, 0, i);
+        rw_copy(r, &r->prologue, 0, i);
+        return i;
+    }
+    r->changed = 1;
+    char base[4096] = "";
+    rl_buf prefixes;
+    rl_buf_init(&prefixes, (size_t)1 << 20);
+    for (size_t k = 0; k < i && !r->st;) {
+        const rl_tok *iri = &r->t[k + (rw_is(r, k, "BASE") ? 1 : 2)];
+        char ref[4096], abs[4096];
+        if (iri->kind != RL_TOK_IRI || iri->n - 2 >= sizeof ref) {
+            rw_fail(r, RL_ERR_INPUT, iri, "an IRI <...> expected in the prologue");
+            break;
+        }
+        memcpy(ref, iri->p + 1, iri->n - 2);
+        ref[iri->n - 2] = 0;
+        if (*base) raptor_uri_resolve_uri_reference((const unsigned char *)base, (const unsigned char *)ref,
+                                                    (unsigned char *)abs, sizeof abs);
+        else snprintf(abs, sizeof abs, "%s", ref);
+        if (rw_is(r, k, "BASE")) {
+            snprintf(base, sizeof base, "%s", abs);
+            k += 2;
+        } else {
+            rw_putf(r, &prefixes, " PREFIX %.*s <%s>", (int)r->t[k + 1].n, r->t[k + 1].p, abs);
+            k += 3;
+        }
+    }
+    if (*base) rw_putf(r, out, "BASE <%s>", base);
+    rw_put(r, out, prefixes.data ? (const char *)prefixes.data : "");
+    rw_put(r, &r->prologue, out->data ? (const char *)out->data : "");
+    rl_buf_free(&prefixes);
+    (void)nbase;
+    return i;
+}
+
+rl_status rl_guard_rewrite_patterns(const char *in, rl_buf *out, const rl_guard_env *env, int *changed, char *err,
+                                    size_t cap)
+{
+    rl_toks toks = {0};
+    rl_status s = rl_lex(in, &toks, 0, err, cap);
+    rw *r = NULL;
+    if (changed) *changed = 0;
+    rl_buf_clear(out);
+    if (s != RL_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", err);
+        return s == RL_ERR_INPUT ? rl_errorf(err, cap, s, "SPARQL syntax error: %s", why) : s;
+    }
+    if (!(r = calloc(1, sizeof *r)) || !(r->ar = rl_arena_new((size_t)256 << 20))) {
+        s = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    r->t = toks.v, r->n = toks.n, r->env = env, r->err = err, r->cap = cap;
+    rl_buf_init(&r->prologue, (size_t)1 << 20);
+    rl_buf_init(&r->dataset, (size_t)1 << 20);
+    rw_scopes(r);
+    size_t i = rw_prologue(r, out);
+    for (size_t k = i; k + 1 < r->n; k++) /* FROM [NAMED] <g>, for the step queries */
+        if (rw_is(r, k, "FROM")) {
+            size_t e = rw_is(r, k + 1, "NAMED") ? k + 3 : k + 2;
+            rw_copy(r, &r->dataset, k, e < r->n ? e : r->n);
+        }
+    while (i < r->n && !r->st) {
+        if ((rw_is(r, i, "CONSTRUCT") && rw_is(r, i + 1, "{")) || rw_is(r, i, "VALUES")) {
+            size_t k = i + 1;
+            while (k < r->n && !rw_is(r, k, "{")) k++;
+            size_t e = k < r->n ? rw_close(r, k) : r->n - 1;
+            rw_copy(r, out, i, e + 1);
+            i = e + 1;
+        } else if (rw_is(r, i, "{")) {
+            i = rw_group(r, i, out, NULL, NULL);
+        } else {
+            rw_put_tok(r, out, i++);
+        }
+    }
+    s = r->st;
+    if (!s && !r->changed) { /* nothing to rewrite: the text as given */
+        rl_buf_clear(out);
+        s = rl_buf_puts(out, in);
+    }
+    if (changed) *changed = r->changed;
+out:
+    if (r) {
+        rl_buf_free(&r->prologue);
+        rl_buf_free(&r->dataset);
+        free(r->scope), free(r->scope_end), free(r->infilter);
+        rl_arena_free(r->ar);
+        free(r);
+    }
+    rl_toks_free(&toks);
+    return s;
 }

@@ -51,6 +51,32 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
 #define RL_GUARD_SPLIT_MARK "#rl-split"
 #define RL_GUARD_USING_MARK "#USING"
 
+/* A SELECT the pattern rewrite runs to measure the data a closure needs
+ * (the step relation of p* and p+, and the written form of a constant).
+ * `query` is complete SPARQL with the original prologue and dataset; `fn`
+ * gets each row's values in projection order, as strings that are equal
+ * exactly when the terms are (NULL when unbound), and may stop the query
+ * with an error status.  Returns RL_OK or an error with err set. */
+typedef rl_status (*rl_guard_row_fn)(void *fn_ctx, const char *const *vals, int n);
+typedef struct rl_guard_env {
+    rl_status (*select)(void *ctx, const char *query, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
+    void *ctx;
+    size_t max_pairs; /* step pairs per closure (0 = 1,000,000; past it RL_ERR_LIMIT) */
+    int max_depth;    /* longest chain a closure is expanded to (0 = 64; past it RL_ERR_LIMIT) */
+} rl_guard_env;
+
+/* Rewrites what rasqal 0.9.33 cannot parse or run into SPARQL it runs with
+ * the same answers: BASE anywhere in the prologue, property paths, EXISTS
+ * and NOT EXISTS, MINUS (rows 1-4 of the table in docs/modules/query-results.md).
+ * `out` is cleared first and gets the query (the input itself when nothing
+ * needed rewriting; *changed says which).  `env` may be NULL when the query
+ * has no * or + path.  Errors: RL_ERR_INPUT (a form the rewrite cannot read:
+ * line and what was expected in err), RL_ERR_LIMIT (a path's step relation
+ * or depth, nesting, length), RL_ERR_NOMEM, or the env's error.
+ * Thread-safe when env->select is. */
+rl_status rl_guard_rewrite_patterns(const char *in, rl_buf *out, const rl_guard_env *env, int *changed, char *err,
+                                    size_t cap);
+
 /* Checks a parsed query for the forms that are refused.  RL_ERR_UNSUPPORTED
  * with a message saying what to write instead. */
 rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap);
