@@ -168,16 +168,9 @@ static rl_status dataset_use(rl_store *st, dataset *ds, const rl_query_options *
     return RL_OK;
 }
 
-typedef struct select_env {
-    rl_store *st;
-    const rl_query_options *opt;
-} select_env;
-
-/* rl_guard_env.select: runs one of the rewrite's own SELECTs in the
- * caller's snapshot and hands each row's values over as librdf strings. */
-static rl_status select_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap)
+rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap)
 {
-    select_env *e = ctx;
+    rl_query_env *e = ctx;
     librdf_world *w = rl_store_world(e->st);
     const char *base = e->opt ? e->opt->base_uri : NULL;
     librdf_uri *bu = NULL;
@@ -255,8 +248,8 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     text = safe.data ? (const char *)safe.data : "";
     /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
      * snapshot rl_query_run pinned, which the query then runs in) */
-    select_env senv = {st, opt};
-    rl_guard_env genv = {select_rows, &senv, 0, 0};
+    rl_query_env senv = {st, opt};
+    rl_guard_env genv = {rl_query_rows, &senv, opt ? opt->path_max_pairs : 0, opt ? opt->path_max_depth : 0};
     rl_buf plain;
     rl_buf_init(&plain, (size_t)64 << 20);
     s = rl_guard_rewrite_patterns(text, &plain, &genv, &rewritten, err, cap);

@@ -12,6 +12,7 @@
 #define RL_QUERY_H
 
 #include "results.h"
+#include "sparql_guard.h"
 #include "store.h"
 
 typedef struct rl_query_options {
@@ -31,6 +32,10 @@ typedef struct rl_query_options {
     /* 1: write to `out` the query text as the engine will run it (after the
      * guard's rewrites, sparql_guard.h) instead of running it */
     int explain;
+    /* property-path closures (p*, p+): most step pairs and steps (0 = the
+     * rewrite's defaults, sparql_guard.h); past either is RL_ERR_LIMIT */
+    size_t path_max_pairs;
+    int path_max_depth;
 } rl_query_options;
 
 /* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets
@@ -41,5 +46,19 @@ typedef struct rl_query_options {
  * (HTTP 406; err lists what can be given). */
 rl_status rl_query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
                        const rl_query_options *opt, uint64_t *rows, char *err, size_t cap);
+
+/* What rl_query_rows runs against: the store (its dataset, pinned snapshot)
+ * and the options of the query being rewritten (base, protocol dataset). */
+typedef struct rl_query_env {
+    rl_store *st;
+    const rl_query_options *opt;
+} rl_query_env;
+
+/* An rl_guard_env.select (ctx is an rl_query_env): runs the SELECT `text`
+ * (FROM / FROM NAMED honoured) and hands each row to fn, values encoded as
+ * term.h does (equal strings <=> equal terms; NUL separators shown as 0x1e;
+ * NULL when unbound).  At most 8 columns.  fn's error stops the query and is
+ * returned.  Thread safety: as the store. */
+rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
 
 #endif

@@ -1196,11 +1196,16 @@ static int rw_measure(rw *r, const rw_path *x, const char *s, const char *o, con
         }
         for (size_t i = 0; i < g.nn; i++) dist[i] = (size_t)-1;
         size_t qh = 0, qt = 0;
+        int back = 0; /* the shortest cycle back to the start (a node reaches itself by p+) */
         dist[s0] = 0, queue[qt++] = s0;
         while (qh < qt) {
             size_t u = queue[qh++];
             for (size_t e = first[u]; e < first[u + 1]; e++) {
                 size_t v = g.edge[e][1];
+                if (v == s0 && !back) {
+                    back = 1;
+                    if ((int)dist[u] + 1 > depth) depth = (int)dist[u] + 1;
+                }
                 if (++work > max_work) {
                     rw_fail(r, RL_ERR_LIMIT, NULL, "a property path's closure needs more than %llu steps to measure",
                             (unsigned long long)max_work);
@@ -1448,6 +1453,38 @@ static size_t rw_triples(rw *r, size_t i, size_t end, rl_buf *out, const char *g
 
 /* ---- groups ---- */
 
+/* Is the group at t[i] empty but for FILTERs? */
+static int rw_filters_only(rw *r, size_t i)
+{
+    size_t end = rw_close(r, i), j = i + 1;
+    while (j < end && !r->st) {
+        if (!rw_is(r, j, "FILTER")) return 0;
+        j = rw_filter_end(r, j) + 1;
+    }
+    return !r->st;
+}
+
+/* GRAPH g { } (nothing but filters): one solution per named graph g names,
+ * none when it names no graph.  rasqal gives one solution for GRAPH ?g {}
+ * and one for a graph that does not exist.  Written as a DISTINCT subquery
+ * over the graph's triples, joined with the group's filters as a group of
+ * their own (inside GRAPH the graph variable is not yet bound). t[k] is the
+ * graph term; returns the index after the group. */
+static size_t rw_graph_empty(rw *r, size_t k, rl_buf *acc, const char *gctx)
+{
+    const char *g = rw_var_text(r, &r->t[k]);
+    const char *tag = rw_fresh(r, "g");
+    r->changed = 1;
+    if (is_var_text(g))
+        rw_putf(r, acc, " { SELECT DISTINCT %s WHERE { GRAPH %s { %s_s %s_p %s_o } } }", g, g, tag, tag, tag);
+    else
+        rw_putf(r, acc, " { SELECT DISTINCT %s WHERE { GRAPH %s { %s_s %s_p %s_o } FILTER(sameTerm(%s, %s)) } }", tag,
+                tag, tag, tag, tag, tag, g);
+    size_t end = rw_close(r, k + 1);
+    if (end > k + 2) return rw_group(r, k + 1, acc, NULL, gctx);
+    return end + 1;
+}
+
 /* t[i] is '{' of a group graph pattern (or of a subquery).  Writes the
  * rewritten group to out, with `extra` after its elements and before its
  * filters.  Returns the index after the closing '}'. */
@@ -1495,6 +1532,10 @@ static size_t rw_group(rw *r, size_t i, rl_buf *out, const char *extra, const ch
             if (!rw_is(r, k + 1, "{")) {
                 rw_fail(r, RL_ERR_INPUT, &r->t[j], "%.*s needs a graph name and a group", (int)r->t[j].n, r->t[j].p);
                 break;
+            }
+            if (rw_is(r, j, "GRAPH") && rw_filters_only(r, k + 1)) {
+                j = rw_graph_empty(r, k, &acc, gctx);
+                continue;
             }
             rw_copy(r, &acc, j, k + 1);
             j = rw_group(r, k + 1, &acc, NULL, rw_is(r, j, "GRAPH") ? rw_var_text(r, &r->t[k]) : gctx);

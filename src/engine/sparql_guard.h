@@ -21,6 +21,20 @@
  * | USING <g> (update)                    | syntax error                   | a comment update.c |
  * |                                       |                                | reads: WHERE in g  |
  * | ADD/COPY/MOVE GRAPH <g> TO GRAPH <h>  | syntax error                   | GRAPH dropped      |
+ * | BASE after PREFIX, or twice           | syntax error                   | one BASE, PREFIXes |
+ * |                                       |                                | resolved           |
+ * | property paths / ^ | ! ? * +          | syntax error                   | joins, UNION,      |
+ * |                                       |                                | DISTINCT subquery  |
+ * |                                       |                                | chains as long as  |
+ * |                                       |                                | the data needs     |
+ * | FILTER [NOT] EXISTS {P}               | syntax error                   | OPTIONAL subquery  |
+ * |                                       |                                | + BOUND flag       |
+ * | A MINUS {Q}                           | execution fails, no message    | OPTIONAL subquery, |
+ * |                                       |                                | compat. condition  |
+ * | GRAPH g { }                           | one row, even for no graph     | DISTINCT subquery  |
+ * The pattern rows (rl_guard_rewrite_patterns) never let an added pattern
+ * share a variable with its group: rasqal's OPTIONAL answers wrong when it
+ * does (docs/modules/query-results.md has the measurements).
  *
  * Pure functions on text and parsed queries; thread-safe.
  */

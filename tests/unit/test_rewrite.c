@@ -1,0 +1,260 @@
+/* test_rewrite.c: the query rewrite layer (sparql_lex.c, the pattern
+ * rewrite in sparql_guard.c), judged by the answers rasqal gives for the
+ * rewritten queries on a small graph whose right answers are worked out by
+ * hand below, and by its errors and limits. */
+#include "query.h"
+#include "sparql_guard.h"
+#include "sparql_lex.h"
+#include "store.h"
+#include "testutil.h"
+
+#include <librdf.h>
+
+/* The graph (ex: = urn:x:):
+ *   a p b . b p c . c p d . d p b .      (a chain into a cycle b -> c -> d -> b)
+ *   a q "1" . b q "2" .
+ *   s1 member 1, 2 .  s2 member 1, 2, 3 .  s3 (no members) .  s1 s2 s3 a Set . */
+static rl_store *fixture(void)
+{
+    char err[256];
+    rl_store *st = NULL;
+    if (rl_store_new("memory:", NULL, &st, err, sizeof err) != RL_OK) return NULL;
+    librdf_world *w = rl_store_world(st);
+    static const char *const t[][3] = {
+        {"a", "p", "b"},  {"b", "p", "c"},  {"c", "p", "d"},  {"d", "p", "b"},    {"a", "q", "\"1"},
+        {"b", "q", "\"2"}, {"s1", "member", "#1"}, {"s1", "member", "#2"}, {"s2", "member", "#1"},
+        {"s2", "member", "#2"}, {"s2", "member", "#3"}, {"s1", "type", "Set"}, {"s2", "type", "Set"},
+        {"s3", "type", "Set"}};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char s[64], p[64], o[64];
+        snprintf(s, sizeof s, "urn:x:%s", t[i][0]);
+        snprintf(p, sizeof p, "urn:x:%s", t[i][1]);
+        librdf_node *on;
+        if (t[i][2][0] == '"') {
+            on = librdf_new_node_from_literal(w, (const unsigned char *)t[i][2] + 1, NULL, 0);
+        } else if (t[i][2][0] == '#') {
+            librdf_uri *dt = librdf_new_uri(w, (const unsigned char *)"http://www.w3.org/2001/XMLSchema#integer");
+            on = librdf_new_node_from_typed_literal(w, (const unsigned char *)t[i][2] + 1, NULL, dt);
+            librdf_free_uri(dt);
+        } else {
+            snprintf(o, sizeof o, "urn:x:%s", t[i][2]);
+            on = librdf_new_node_from_uri_string(w, (const unsigned char *)o);
+        }
+        librdf_statement *stm = librdf_new_statement_from_nodes(
+            w, librdf_new_node_from_uri_string(w, (const unsigned char *)s),
+            librdf_new_node_from_uri_string(w, (const unsigned char *)p), on);
+        librdf_model_add_statement(rl_store_model(st), stm);
+        librdf_free_statement(stm);
+    }
+    return st;
+}
+
+/* Runs `q` (PREFIX ex: added) and returns its TSV rows, sorted, one per
+ * line, "ex:" for urn:x: (malloc'd); NULL on error (err set). */
+static char *answer(rl_store *st, const char *q, rl_status *s, char *err, size_t cap)
+{
+    char *text = NULL, *res = NULL;
+    size_t len = 0;
+    if (asprintf(&text, "PREFIX ex: <urn:x:>\n%s", q) < 0) return NULL;
+    FILE *f = open_memstream(&res, &len);
+    rl_query_options o = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+    *s = rl_query_run(st, text, RL_FMT_TSV, f, &o, NULL, err, cap);
+    fclose(f);
+    free(text);
+    if (*s != RL_OK) {
+        free(res);
+        return NULL;
+    }
+    /* sort the rows after the header */
+    char *lines[256];
+    size_t n = 0;
+    char *save = NULL, *head = strtok_r(res, "\n", &save);
+    for (char *l = strtok_r(NULL, "\n", &save); l && n < 256; l = strtok_r(NULL, "\n", &save)) lines[n++] = l;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+            char *x = lines[j];
+            lines[j] = lines[j - 1], lines[j - 1] = x;
+        }
+    size_t cap2 = len + 64;
+    char *out = calloc(1, cap2), *w = out;
+    w += sprintf(w, "%s\n", head ? head : "");
+    for (size_t i = 0; i < n; i++) w += sprintf(w, "%s\n", lines[i]);
+    free(res);
+    /* shorten <urn:x:a> to ex:a */
+    for (char *p; (p = strstr(out, "<urn:x:"));) {
+        char *e = strchr(p, '>');
+        memmove(p + 3, p + 7, (size_t)(e - p - 7));
+        memcpy(p, "ex:", 3);
+        memmove(p + 3 + (e - p - 7), e + 1, strlen(e + 1) + 1);
+    }
+    for (char *p; (p = strstr(out, "^^<http://www.w3.org/2001/XMLSchema#integer>"));)
+        memmove(p, p + 44, strlen(p + 44) + 1);
+    return out;
+}
+
+static void expect(rl_store *st, const char *q, const char *want)
+{
+    char err[1024] = "";
+    rl_status s;
+    char *got = answer(st, q, &s, err, sizeof err);
+    CU_ASSERT_EQUAL(s, RL_OK);
+    CU_ASSERT_PTR_NOT_NULL(got);
+    if (got) CU_ASSERT_STRING_EQUAL(got, want);
+    if (!got || strcmp(got, want)) printf("\nquery: %s\nwant:\n%sgot:\n%s(%s)\n", q, want, got ? got : "", err);
+    free(got);
+}
+
+static void test_lex(void)
+{
+    rl_toks t = {0};
+    char err[200];
+    const char *q = "SELECT ?a $b WHERE{?a<?b&&\"x\\\"y\"@en-GB!=-1.5e3^^ex:t. ex:a.b _:c1 '''l\n'''}# c\n<urn:z>";
+    CU_ASSERT_EQUAL_FATAL(rl_lex(q, &t, 0, err, sizeof err), RL_OK);
+    static const rl_tok_kind k[] = {RL_TOK_NAME, RL_TOK_VAR, RL_TOK_VAR, RL_TOK_NAME, RL_TOK_PUNCT, RL_TOK_VAR,
+                                    RL_TOK_PUNCT, RL_TOK_VAR, RL_TOK_PUNCT, RL_TOK_STRING, RL_TOK_LANG, RL_TOK_PUNCT,
+                                    RL_TOK_PUNCT, RL_TOK_NUMBER, RL_TOK_PUNCT, RL_TOK_PNAME, RL_TOK_PUNCT,
+                                    RL_TOK_PNAME, RL_TOK_BNODE, RL_TOK_STRING, RL_TOK_PUNCT, RL_TOK_IRI};
+    CU_ASSERT_EQUAL_FATAL(t.n, sizeof k / sizeof *k);
+    for (size_t i = 0; i < t.n; i++) CU_ASSERT_EQUAL(t.v[i].kind, k[i]);
+    CU_ASSERT_EQUAL(t.v[6].n, 1);                 /* "<" before "?b" is less-than, not an IRI */
+    CU_ASSERT(rl_tok_is(&t.v[8], "&&"));
+    CU_ASSERT_EQUAL(t.v[13].n, 5);                /* 1.5e3 */
+    CU_ASSERT_EQUAL(t.v[15].n, 4);                /* ex:t, then "." ends the triple */
+    CU_ASSERT_EQUAL(t.v[17].n, 6);                /* ex:a.b keeps its inner dot */
+    CU_ASSERT_EQUAL(t.v[21].line, 3);
+    CU_ASSERT_EQUAL(t.v[21].space, 2);            /* a comment and a line end before it */
+    CU_ASSERT_EQUAL(t.v[12].space, 0);            /* "-" touches "1.5e3" */
+    rl_toks_free(&t);
+    rl_toks_free(&t); /* a freed token array frees again as a no-op */
+    CU_ASSERT_EQUAL(rl_lex("SELECT * {\n ?s ?p \"open }", &t, 0, err, sizeof err), RL_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 2"));
+    CU_ASSERT_EQUAL(rl_lex("SELECT ` ", &t, 0, err, sizeof err), RL_ERR_INPUT);
+    CU_ASSERT_EQUAL(rl_lex("SELECT * { ?s ?p ?o }", &t, 3, err, sizeof err), RL_ERR_LIMIT);
+    CU_ASSERT_PTR_NULL(t.v);
+}
+
+static void test_untouched(void)
+{
+    rl_buf out;
+    rl_buf_init(&out, 0);
+    char err[200];
+    int changed = 7;
+    const char *q = "PREFIX ex: <urn:x:>\nSELECT * WHERE { ?s ex:p ?o # comment\n OPTIONAL { ?o ex:q ?z } }";
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns(q, &out, NULL, &changed, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(changed, 0);
+    CU_ASSERT_STRING_EQUAL((const char *)out.data, q); /* as given, comment and all */
+    /* a path, but no * or +: no store needed */
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns("SELECT * { ?s <urn:x:p>/<urn:x:q> ?o }", &out, NULL, &changed, err,
+                                              sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(changed, 1);
+    CU_ASSERT_PTR_NULL(strstr((const char *)out.data, "/"));
+    /* a closure needs a store to measure on */
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns("SELECT * { ?s <urn:x:p>* ?o }", &out, NULL, &changed, err, sizeof err),
+                    RL_ERR_UNSUPPORTED);
+    rl_buf_free(&out);
+}
+
+static void test_paths(void)
+{
+    rl_store *st = fixture();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    expect(st, "SELECT ?x { ex:a ex:p/ex:p ?x }", "?x\nex:c\n");
+    expect(st, "SELECT ?x { ex:a ex:p+ ?x }", "?x\nex:b\nex:c\nex:d\n");
+    expect(st, "SELECT ?x { ex:a ex:p* ?x }", "?x\nex:a\nex:b\nex:c\nex:d\n");
+    expect(st, "SELECT ?x { ?x ex:p+ ex:b }", "?x\nex:a\nex:b\nex:c\nex:d\n");
+    expect(st, "SELECT ?x { ex:c ^ex:p ?x }", "?x\nex:b\n");
+    expect(st, "SELECT ?x { ex:a ex:p? ?x }", "?x\nex:a\nex:b\n");
+    expect(st, "SELECT ?v { ex:a (ex:p|ex:q) ?v }", "?v\n\"1\"\nex:b\n");
+    /* every node on the cycle reaches itself; a does not */
+    expect(st, "SELECT ?x { ?x ex:p+ ?x }", "?x\nex:b\nex:c\nex:d\n");
+    /* zero steps: every node of the graph, a literal too */
+    /* 5 literals (zero steps each) and a q "1", b q "2" */
+    expect(st, "SELECT (COUNT(*) AS ?n) { ?x ex:q* ?y FILTER(isLiteral(?y)) }", "?n\n\"7\"\n");
+    expect(st, "ASK { ex:a ex:p* ex:d }", "?_askResult\ntrue\n");
+    expect(st, "ASK { ex:d ex:p+ ex:a }", "?_askResult\nfalse\n");
+    /* a negated property set, and SELECT * never shows the rewrite's variables */
+    expect(st, "SELECT * { ex:a !(ex:p|ex:type) ?o }", "?o\n\"1\"\n");
+    expect(st, "SELECT * { ex:a ex:p/ex:p/ex:p ?o }", "?o\nex:d\n");
+    rl_store_free(st);
+}
+
+static void test_negation(void)
+{
+    rl_store *st = fixture();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    /* s1 is the only set whose every member is in s2; s3 is empty (a subset of all) */
+    expect(st,
+           "SELECT ?s { ?s ex:type ex:Set FILTER NOT EXISTS { ?s ex:member ?m FILTER NOT EXISTS { ex:s1 ex:member ?m } } }",
+           "?s\nex:s1\nex:s3\n");
+    /* EXISTS keeps each row once however many matches it has */
+    expect(st, "SELECT ?s { ?s ex:type ex:Set FILTER EXISTS { ?s ex:member ?m } }", "?s\nex:s1\nex:s2\n");
+    /* MINUS: only rows sharing a bound variable are removed */
+    expect(st, "SELECT ?s { ?s ex:type ex:Set MINUS { ?s ex:member 3 } }", "?s\nex:s1\nex:s3\n");
+    expect(st, "SELECT ?s { ?s ex:type ex:Set MINUS { ?x ex:member 3 } }", "?s\nex:s1\nex:s2\nex:s3\n");
+    /* a filter in NOT EXISTS sees the outer row */
+    expect(st, "SELECT ?s ?n { ?s ex:member ?n FILTER NOT EXISTS { ?s ex:member ?m FILTER(?m > ?n) } }",
+           "?s\t?n\nex:s1\t\"2\"\nex:s2\t\"3\"\n");
+    /* BASE after PREFIX, and a second BASE resolved against the first */
+    expect(st, "BASE <http://h/d/>\nPREFIX r: <r#>\nBASE <e/>\nASK { FILTER(STR(r:x) = \"http://h/d/r#x\" && STR(<f>) = \"http://h/d/e/f\") }",
+           "?_askResult\ntrue\n");
+    rl_store_free(st);
+}
+
+static void test_limits_and_errors(void)
+{
+    rl_store *st = fixture();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    char err[512];
+    rl_status s;
+    char *r = answer(st, "SELECT * { ?s ex:p{2} ?o }", &s, err, sizeof err);
+    CU_ASSERT_EQUAL(s, RL_ERR_INPUT);
+    free(r);
+    r = answer(st, "SELECT * { ?s ex:p/ ?o }", &s, err, sizeof err);
+    CU_ASSERT_EQUAL(s, RL_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 2"));
+    free(r);
+    /* deep nesting is an error, not a stack overflow */
+    char deep[4096] = "SELECT * ";
+    for (int i = 0; i < 200; i++) strcat(deep, "{");
+    strcat(deep, "?s ex:p ?o");
+    for (int i = 0; i < 200; i++) strcat(deep, "}");
+    r = answer(st, deep, &s, err, sizeof err);
+    CU_ASSERT_EQUAL(s, RL_ERR_LIMIT);
+    free(r);
+    /* the closure's limits are errors the user sees: p has 4 pairs, and from
+     * a the longest shortest chain is 3 steps (a b c d) */
+    rl_buf out;
+    rl_buf_init(&out, 0);
+    int changed;
+    rl_query_options o = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 3, 0};
+    rl_query_env qe = {st, &o};
+    rl_guard_env env = {rl_query_rows, &qe, 3, 0};
+    const char *q = "SELECT * { <urn:x:a> <urn:x:p>* ?o }";
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns(q, &out, &env, &changed, err, sizeof err), RL_ERR_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 3 pairs"));
+    env.max_pairs = 4, env.max_depth = 2;
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns(q, &out, &env, &changed, err, sizeof err), RL_ERR_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than 2 steps"));
+    env.max_depth = 3;
+    CU_ASSERT_EQUAL(rl_guard_rewrite_patterns(q, &out, &env, &changed, err, sizeof err), RL_OK);
+    /* three chains, no fourth: the measured depth */
+    CU_ASSERT_PTR_NOT_NULL(strstr((const char *)out.data, "_m2 <urn:x:p> ?rl__"));
+    CU_ASSERT_PTR_NULL(strstr((const char *)out.data, "_m3 "));
+    /* through rl_query_run the options carry the limit */
+    FILE *dn = fopen("/dev/null", "w");
+    CU_ASSERT_EQUAL(rl_query_run(st, q, RL_FMT_TSV, dn, &o, NULL, err, sizeof err), RL_ERR_LIMIT);
+    fclose(dn);
+    rl_buf_free(&out);
+    rl_store_free(st);
+}
+
+int main(void)
+{
+    static const rl_test_case cases[] = {{"lexer", test_lex},
+                                         {"nothing to rewrite", test_untouched},
+                                         {"property paths", test_paths},
+                                         {"EXISTS, NOT EXISTS, MINUS, BASE", test_negation},
+                                         {"limits and errors", test_limits_and_errors},
+                                         {NULL, NULL}};
+    return rl_test_main("rewrite", cases);
+}
