@@ -794,6 +794,146 @@ static size_t rw_exists(rw *r, size_t g, int neg, rl_buf *expr, rl_buf *opt, con
     return ge + 1;
 }
 
+/* ---- REGEX: XPath regular expressions on POSIX ---- */
+
+/* The value of a plain string token (ECHAR escapes undone) into out; 0 when
+ * it has a \u escape, a language or a datatype (then it is left alone). */
+static int rw_string_value(rw *r, size_t i, rl_buf *out)
+{
+    const rl_tok *t = &r->t[i];
+    if (t->kind != RL_TOK_STRING || (i + 1 < r->n && (r->t[i + 1].kind == RL_TOK_LANG || rw_is(r, i + 1, "^^"))))
+        return 0;
+    size_t q = t->n >= 6 && t->p[1] == t->p[0] && t->p[2] == t->p[0] ? 3 : 1;
+    rl_buf_clear(out);
+    for (size_t k = q; k + q < t->n; k++) {
+        char c = t->p[k];
+        if (c == '\\') {
+            char e = t->p[++k];
+            c = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 'b' ? '\b' : e == 'f' ? '\f' : e;
+            if (e == 'u' || e == 'U') return 0;
+        }
+        if (rl_buf_append(out, &c, 1) != RL_OK) return 0;
+    }
+    return 1;
+}
+
+/* XPath (F&O §5.6) pattern and flags -> the POSIX ERE rasqal's regcomp
+ * runs, for a boolean match: "." does not match a line end unless s; ^ and $
+ * match at line ends with m (as an alternation: only whether it matches
+ * counts); x drops white space outside classes; q makes every character
+ * literal; \n \t \r \d \D \s \S written out.  0 (left alone) for what
+ * has no ERE form: \p{..}, class subtraction, back-references. */
+static int rw_xpath_to_ere(const char *p, size_t n, const char *flags, rl_buf *out, int *icase)
+{
+    int fs = 0, fm = 0, fx = 0, fq = 0, cls = 0;
+    *icase = 0;
+    for (const char *f = flags; f && *f; f++) {
+        if (*f == 's') fs = 1;
+        else if (*f == 'm') fm = 1;
+        else if (*f == 'x') fx = 1;
+        else if (*f == 'q') fq = 1;
+        else if (*f == 'i') *icase = 1;
+        else return 0;
+    }
+    rl_buf_clear(out);
+    rl_status st = RL_OK;
+    for (size_t k = 0; k < n && st == RL_OK; k++) {
+        char c = p[k];
+        if (fq) {
+            if (strchr(".[]()*+?{}|^$\\", c)) st = rl_buf_append(out, "\\", 1);
+            if (st == RL_OK) st = rl_buf_append(out, &c, 1);
+            continue;
+        }
+        if (cls) { /* inside [...]: POSIX takes backslashes literally */
+            if (c == '\\' && k + 1 < n) {
+                char e = p[++k];
+                const char *w = e == 'n' ? "\n" : e == 't' ? "\t" : e == 'r' ? "\r" : NULL;
+                /* \] \- \^ have no place-free POSIX form; \d, \p{..} none at all */
+                if (!w && !strchr("\\[.$|?*+(){}", e)) return 0;
+                char one[2] = {e, 0};
+                st = rl_buf_puts(out, w ? w : one);
+                continue;
+            }
+            if (c == '-' && k + 1 < n && p[k + 1] == '[') return 0; /* class subtraction */
+            if (c == ']') cls = 0;
+            st = rl_buf_append(out, &c, 1);
+            continue;
+        }
+        if (fx && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) continue;
+        if (c == '[') {
+            cls = 1;
+            st = rl_buf_append(out, &c, 1);
+            if (k + 1 < n && p[k + 1] == '^') st = rl_buf_append(out, &p[++k], 1);
+            continue;
+        }
+        if (c == '.' && !fs) {
+            st = rl_buf_puts(out, "[^\n]");
+        } else if (c == '^' && fm) {
+            st = rl_buf_puts(out, "(^|\n)");
+        } else if (c == '$' && fm) {
+            st = rl_buf_puts(out, "($|\n)");
+        } else if (c == '\\' && k + 1 < n) {
+            char e = p[++k];
+            const char *w = e == 'n' ? "\n" : e == 't' ? "\t" : e == 'r' ? "\r" : e == 'd' ? "[0-9]"
+                          : e == 'D' ? "[^0-9]" : e == 's' ? "[ \t\n\r]" : e == 'S' ? "[^ \t\n\r]" : NULL;
+            if (w) {
+                st = rl_buf_puts(out, w);
+            } else if (strchr("\\.[]()*+?{}|^$-wW", e)) {
+                char two[3] = {'\\', e, 0};
+                st = rl_buf_puts(out, two);
+            } else {
+                return 0;
+            }
+        } else {
+            st = rl_buf_append(out, &c, 1);
+        }
+    }
+    return st == RL_OK && !cls;
+}
+
+/* t[i] is REGEX, t[i+1] its '('.  Writes the call with the pattern and
+ * flags translated when both are plain string literals; else as written.
+ * Returns the index after the call. */
+static size_t rw_regex(rw *r, size_t i, rl_buf *expr)
+{
+    size_t close = rw_close(r, i + 1), comma[3], nc = 0;
+    if (r->st) return r->n;
+    int depth = 0;
+    for (size_t k = i + 1; k < close; k++) {
+        if (rw_is(r, k, "(")) depth++;
+        else if (rw_is(r, k, ")")) depth--;
+        else if (depth == 1 && rw_is(r, k, ",") && nc < 3) comma[nc++] = k;
+    }
+    rl_buf pat, flags, ere;
+    rl_buf_init(&pat, (size_t)1 << 20);
+    rl_buf_init(&flags, 4096);
+    rl_buf_init(&ere, (size_t)4 << 20);
+    int ok = nc >= 1 && nc <= 2 && (nc == 1 ? comma[0] + 2 == close : comma[0] + 2 == comma[1] && comma[1] + 2 == close);
+    int icase = 0;
+    if (ok) ok = rw_string_value(r, comma[0] + 1, &pat) && (nc == 1 || rw_string_value(r, comma[1] + 1, &flags));
+    if (ok) ok = rw_xpath_to_ere(pat.data ? (const char *)pat.data : "", pat.len,
+                                 flags.data ? (const char *)flags.data : "", &ere, &icase);
+    if (!ok) {
+        rw_copy(r, expr, i, close + 1);
+    } else {
+        rw_copy(r, expr, i, comma[0] + 1);
+        rw_put(r, expr, " \"");
+        for (size_t k = 0; k < ere.len && !r->st; k++) {
+            char c = (char)ere.data[k];
+            const char *e = c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t" : NULL;
+            if (e) rw_put(r, expr, e);
+            else rw_putf(r, expr, "%c", c);
+        }
+        rw_put(r, expr, icase ? "\", \"i\")" : "\")");
+        r->changed = 1;
+    }
+    rl_buf_free(&pat);
+    rl_buf_free(&flags);
+    rl_buf_free(&ere);
+    return close + 1;
+}
+
 /* Copies the expression [a, b) to expr, EXISTS forms replaced (their
  * patterns go to opt). */
 static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const char *gctx)
@@ -803,6 +943,8 @@ static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const 
             k = rw_exists(r, k + 1, 0, expr, opt, gctx);
         } else if (rl_tok_is(&r->t[k], "NOT") && rw_is(r, k + 1, "EXISTS") && rw_is(r, k + 2, "{")) {
             k = rw_exists(r, k + 2, 1, expr, opt, gctx);
+        } else if (rl_tok_is(&r->t[k], "REGEX") && rw_is(r, k + 1, "(")) {
+            k = rw_regex(r, k, expr);
         } else {
             rw_put_tok(r, expr, k);
             k++;

@@ -200,6 +200,33 @@ static void test_negation(void)
     rl_store_free(st);
 }
 
+/* REGEX follows XPath (F&O 5.6.2), not rasqal's POSIX: each line is a
+ * boolean the XPath rules give. */
+static void test_regex(void)
+{
+    rl_store *st = fixture();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    static const char *const cases[][2] = {
+        {"regex(\"a\\nc\", \"a.c\")", "false"},          /* . is not a line end */
+        {"regex(\"a\\nc\", \"a.c\", \"s\")", "true"},
+        {"regex(\"a\\nb\\nc\", \"^b$\")", "false"},
+        {"regex(\"a\\nb\\nc\", \"^b$\", \"m\")", "true"},
+        {"regex(\"ac\", \" a c \", \"x\")", "true"},
+        {"regex(\"a?+*.c\", \"A?+*.C\", \"iq\")", "true"},
+        {"regex(\"abc\", \"a.c\", \"q\")", "false"},
+        {"regex(\"x7\", \"x\\\\d\")", "true"},
+        {"regex(\"a\\nc\", \"a[b\\\\n]c\")", "true"},    /* \n in a class */
+        {"regex(\"ABC\", \"b\", \"i\")", "true"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char q[256], want[64];
+        snprintf(q, sizeof q, "ASK { FILTER(%s) }", cases[i][0]);
+        snprintf(want, sizeof want, "?_askResult\n%s\n", cases[i][1]);
+        expect(st, q, want);
+    }
+    rl_store_free(st);
+}
+
 static void test_limits_and_errors(void)
 {
     rl_store *st = fixture();
@@ -254,6 +281,7 @@ int main(void)
                                          {"nothing to rewrite", test_untouched},
                                          {"property paths", test_paths},
                                          {"EXISTS, NOT EXISTS, MINUS, BASE", test_negation},
+                                         {"REGEX with XPath flags", test_regex},
                                          {"limits and errors", test_limits_and_errors},
                                          {NULL, NULL}};
     return rl_test_main("rewrite", cases);
