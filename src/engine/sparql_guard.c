@@ -934,6 +934,22 @@ static size_t rw_regex(rw *r, size_t i, rl_buf *expr)
     return close + 1;
 }
 
+/* The calls rewritten wherever an expression stands (FILTER, BIND, the
+ * SELECT clause, HAVING, ORDER BY): REGEX, and CONCAT() with no argument
+ * (rasqal: syntax error; SPARQL: ""). */
+static int rw_is_call_form(rw *r, size_t k)
+{
+    return rw_is(r, k + 1, "(") && (rl_tok_is(&r->t[k], "REGEX") || (rl_tok_is(&r->t[k], "CONCAT") && rw_is(r, k + 2, ")")));
+}
+
+static size_t rw_call_form(rw *r, size_t k, rl_buf *expr)
+{
+    if (rl_tok_is(&r->t[k], "REGEX")) return rw_regex(r, k, expr);
+    rw_put(r, expr, " \"\"");
+    r->changed = 1;
+    return k + 3;
+}
+
 /* Copies the expression [a, b) to expr, EXISTS forms replaced (their
  * patterns go to opt). */
 static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const char *gctx)
@@ -943,8 +959,8 @@ static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const 
             k = rw_exists(r, k + 1, 0, expr, opt, gctx);
         } else if (rl_tok_is(&r->t[k], "NOT") && rw_is(r, k + 1, "EXISTS") && rw_is(r, k + 2, "{")) {
             k = rw_exists(r, k + 2, 1, expr, opt, gctx);
-        } else if (rl_tok_is(&r->t[k], "REGEX") && rw_is(r, k + 1, "(")) {
-            k = rw_regex(r, k, expr);
+        } else if (rw_is_call_form(r, k)) {
+            k = rw_call_form(r, k, expr);
         } else {
             rw_put_tok(r, expr, k);
             k++;
@@ -1827,6 +1843,8 @@ rl_status rl_guard_rewrite_patterns(const char *in, rl_buf *out, const rl_guard_
             i = e + 1;
         } else if (rw_is(r, i, "{")) {
             i = rw_group(r, i, out, NULL, NULL);
+        } else if (rw_is_call_form(r, i)) {
+            i = rw_call_form(r, i, out);
         } else {
             rw_put_tok(r, out, i++);
         }

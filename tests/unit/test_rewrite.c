@@ -217,6 +217,7 @@ static void test_regex(void)
         {"regex(\"x7\", \"x\\\\d\")", "true"},
         {"regex(\"a\\nc\", \"a[b\\\\n]c\")", "true"},    /* \n in a class */
         {"regex(\"ABC\", \"b\", \"i\")", "true"},
+        {"CONCAT() = \"\"", "true"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char q[256], want[64];
