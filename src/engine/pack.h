@@ -79,6 +79,11 @@ typedef struct rl_pack_route {
     const char *const *params;      /* NULL-terminated option names, without "--" */
     const char *const *fixed;       /* NULL-terminated arguments always passed, e.g. "--json" */
     const char *content_type;       /* of the standard output */
+    /* 1: the command also runs as `COMMAND --resident`, answering requests
+     * (the same options) on stdin/stdout as resident.h says, so serve keeps
+     * one process per route instead of starting one per request (for
+     * answers whose set-up dominates; the command must notice new data) */
+    int resident;
 } rl_pack_route;
 
 typedef struct rl_pack {

@@ -584,6 +584,15 @@ out:
     return st;
 }
 
+rl_status rl_qs_version(rl_qs *qs, uint64_t *v)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info(qs->env, &info);
+    if (rc) return rl__qs_mdb_err(qs, rc, "store version");
+    *v = (uint64_t)info.me_last_txnid;
+    return RL_OK;
+}
+
 rl_status rl_qs_disk_usage(rl_qs *qs, uint64_t *bytes)
 {
     MDB_envinfo info;

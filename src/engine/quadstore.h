@@ -62,6 +62,9 @@ int rl_qs_in_write(const rl_qs *qs);
 /* Increments every time a write transaction is aborted: ids handed out in it
  * may be reused, so callers caching id -> term must drop their cache. */
 uint64_t rl_qs_generation(const rl_qs *qs);
+/* The id of the last committed write transaction of the environment, by any
+ * process (LMDB's meta page): equal ids <=> the same committed data. */
+rl_status rl_qs_version(rl_qs *qs, uint64_t *v);
 
 /* Pins one read snapshot until the matching end, so every read between them
  * (e.g. one query, evaluated lazily) sees the same data.  Nests. */

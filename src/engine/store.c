@@ -221,6 +221,12 @@ rl_qs *rl_store_quads(rl_store *st)
 {
     return st->qs;
 }
+
+rl_status rl_store_version(rl_store *st, uint64_t *v)
+{
+    *v = 0;
+    return st->qs ? rl_qs_version(st->qs, v) : RL_ERR_UNSUPPORTED;
+}
 const char *rl_store_kind(const rl_store *st)
 {
     return st->kind;

@@ -60,6 +60,12 @@ void rl_store_rollback(rl_store *st);
 /* Whether rl_store_begin gives a real all-or-nothing transaction. */
 int rl_store_is_transactional(const rl_store *st);
 
+/* The store's data version: lmdb gives the id of the last committed write
+ * transaction (by any process), so an answer computed at version v is still
+ * right while the version is v.  RL_ERR_UNSUPPORTED for storages without one
+ * (nothing may then be cached). */
+rl_status rl_store_version(rl_store *st, uint64_t *v);
+
 /* Pins one read snapshot for a query (lmdb; a no-op elsewhere). Nests. */
 rl_status rl_store_snapshot_begin(rl_store *st);
 void rl_store_snapshot_end(rl_store *st);

@@ -50,6 +50,7 @@ struct rl_server {
     struct MHD_Daemon *mhd;
     rl_sparql *sparql;
     rl_queries *queries;
+    rl_routes *routes; /* pack routes (with the SPARQL service only) */
     pthread_mutex_t store_mu; /* one writer: services' steps, /update, /store */
     rl_writes writes;
     unsigned port;
@@ -307,12 +308,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (code) count(s, R_QUERIES, code);
         return r;
     }
-    const rl_pack_route *pr = s->opt.sparql ? rl_route_find(s->opt.routes, url) : NULL;
+    const rl_pack_route *pr = s->routes ? rl_route_find(s->opt.routes, url) : NULL;
     if (pr) {
         unsigned code = 0;
         double t = s->opt.route_timeout > 0 ? s->opt.route_timeout : s->opt.sparql->timeout > 0 ? s->opt.sparql->timeout : 30;
         *data_size = 0;
-        enum MHD_Result r = rl_route_request(pr, conn, method, s->opt.sparql->exe, s->opt.sparql->store_uri, t, &code);
+        enum MHD_Result r = rl_route_request(s->routes, pr, conn, method, t, &code);
         if (code) count(s, R_PACK, code);
         return r;
     }
@@ -432,7 +433,8 @@ rl_status rl_server_start(rl_server *s, char *err, size_t cap)
             return st;
         }
     }
-    if (!(s->queries = rl_queries_new(NULL, s->sparql))) {
+    if (!(s->queries = rl_queries_new(NULL, s->sparql)) ||
+        (s->opt.sparql && !(s->routes = rl_routes_new(s->opt.routes, s->opt.sparql->exe, s->opt.sparql->store_uri)))) {
         freeaddrinfo(ai);
         return rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
     }
@@ -480,6 +482,7 @@ void rl_server_free(rl_server *s)
         pthread_join(s->sched, NULL);
     }
     rl_queries_free(s->queries);
+    rl_routes_free(s->routes); /* stops the resident children */
     rl_sparql_free(s->sparql);
     for (size_t i = 0; i < s->nsvc; i++) s->svc[i].svc->close(s->svc[i].state);
     pthread_mutex_destroy(&s->mu);

@@ -91,6 +91,26 @@ code=$(curl -s -o "$WORK/e" -w '%{http_code}' "$B/trace")
 check "GET /trace without stream and at: 400 (got $code)" test "$code" = 400
 code=$(curl -s -o "$WORK/e" -w '%{http_code}' -G --data-urlencode stream=NO/SUCH --data-urlencode at=2024-11-08T14:47:40+08:00 "$B/trace")
 check "GET /trace of an unknown stream: 404 (got $code)" test "$code" = 404
+# /trace is a resident route: one process keeps the site loaded, loads it
+# again when the store's version changes, and is started again if it dies
+TQ="--data-urlencode stream=CHEM-01/PH1/GLU/patient --data-urlencode at=2024-11-08T14:47:40+08:00"
+residents() { pgrep -P $SERVE -f -- "trace --residen[t]" | tr '\n' ' '; }
+pid1=$(residents)
+check "one resident trace process answered (found: $pid1)" test "$(echo $pid1 | wc -w)" = 1
+curl -s -o "$WORK/http-trace2.json" -G $TQ "$B/trace"
+check "  ... and answers the next request too, with the same answer" sh -c "[ '$(residents)' = '$pid1' ] && cmp -s '$WORK/http-trace.json' '$WORK/http-trace2.json'"
+"$R" weights --as-of 2024-11-08T14:00:00+08:00 >/dev/null 2>&1
+"$R" trace --stream CHEM-01/PH1/GLU/patient --at 2024-11-08T14:47:40+08:00 --json >"$WORK/cli-trace3.json"
+curl -s -o "$WORK/http-trace3.json" -G $TQ "$B/trace"
+check "after new data (weights stored before the run) /trace = a fresh rootline trace, whole answer" $PY -c '
+import json, sys
+a, b, old = (json.load(open(f)) for f in sys.argv[1:4])
+sys.exit(0 if a == b and b["weights"] != old["weights"] and b["weights"].get("stored") else 1)' "$WORK/cli-trace3.json" "$WORK/http-trace3.json" "$WORK/http-trace.json"
+kill -KILL $pid1 2>/dev/null
+code=$(curl -s -o "$WORK/http-trace4.json" -w '%{http_code}' -G $TQ "$B/trace")
+check "the resident process killed: the next /trace starts another and answers (got $code)" sh -c "[ $code = 200 ] && [ -n '$(residents)' ] && cmp -s '$WORK/http-trace3.json' '$WORK/http-trace4.json'"
+pid2=$(residents)
+check "  ... a new process ($pid2, was $pid1)" test "$pid2" != "$pid1"
 code=$(curl -s -o "$WORK/diag.json" -w '%{http_code}' "$B/diagnose?as-of=2024-11-07T12:00:00%2B08:00")
 check "GET /diagnose?as-of= (got $code)" $PY -c '
 import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["as_of"] == "2024-11-07T12:00:00+08:00" and len(d["runs"]) == 1 else 1)' "$WORK/diag.json"
@@ -100,5 +120,6 @@ contains "$WORK/metrics" 'rootline_http_requests_total{route="/queries",code="20
 contains "$WORK/serve.log" "and the findings stored" "the schedule stored the weights and the findings at start (a child process)"
 kill -TERM $SERVE; wait $SERVE; rc=$?
 check "serve stops on SIGTERM (exit $rc)" test "$rc" = 0
+check "  ... and its resident trace process with it (was $pid2)" sh -c "! kill -0 $pid2 2>/dev/null"
 [ "$rc" = 0 ] || tail -30 "$WORK/serve.log"
 finish

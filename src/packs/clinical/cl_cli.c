@@ -38,8 +38,8 @@ static const rl_pack_service *const cl_services[] = {&rl_cl_weights_service, NUL
 static const char *const trace_params[] = {"stream", "at", "as-of", "min-run", "tz", NULL};
 static const char *const diagnose_params[] = {"as-of", "min-run", "tz", NULL};
 static const char *const json_flag[] = {"--json", NULL};
-static const rl_pack_route trace_route = {"/trace", "trace", trace_params, json_flag, "application/json"};
-static const rl_pack_route diagnose_route = {"/diagnose", "diagnose", diagnose_params, json_flag, "application/json"};
+static const rl_pack_route trace_route = {"/trace", "trace", trace_params, json_flag, "application/json", 1};
+static const rl_pack_route diagnose_route = {"/diagnose", "diagnose", diagnose_params, json_flag, "application/json", 0};
 static const rl_pack_route *const cl_routes[] = {&trace_route, &diagnose_route, NULL};
 
 const rl_pack rl_clinical_pack = {"clinical", "clinical: department -> test panel -> signal channel",
