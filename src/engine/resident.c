@@ -15,6 +15,8 @@
 #define ARGS_MAX 64
 #define ARG_BYTES_MAX ((size_t)64 << 10)
 #define HEAD_MAX 96
+#define ANSWER_GRACE_S 30.0  /* to read an answer whose first byte has come */
+#define HARD_DEFAULT_S 900.0 /* a request may keep the child busy this long */
 
 /* ---- shared: reading exactly n bytes before a deadline ---- */
 
@@ -87,12 +89,12 @@ int rl_resident_serve(int in_fd, int out_fd, const char *name, double idle_s, si
         int r = read_line(in_fd, line, sizeof line, 0);
         if (r == 0) return 0;
         char *end;
-        long n = r == 1 ? strtol(line, &end, 10) : -1;
-        if (r != 1 || *end || n < 0 || n > ARGS_MAX) return -1;
+        long n = r == 1 && *line ? strtol(line, &end, 10) : -1;
+        if (n < 0 || *end || n > ARGS_MAX) return -1;
         char *argv[ARGS_MAX + 2] = {(char *)name};
         int ok = 1;
         for (long i = 0; i < n && ok; i++) {
-            long len = read_line(in_fd, line, sizeof line, 0) == 1 ? strtol(line, &end, 10) : -1;
+            long len = read_line(in_fd, line, sizeof line, 0) == 1 && *line ? strtol(line, &end, 10) : -1;
             if (len < 0 || *end || (size_t)len > ARG_BYTES_MAX || !(argv[i + 1] = malloc((size_t)len + 1))) {
                 ok = 0;
                 break;
@@ -133,6 +135,9 @@ struct rl_resident {
     char **argv;
     pid_t pid;
     int to_child, from_child;
+    int pending;          /* requests given up on whose answers are still to come */
+    double pending_since; /* when the oldest of them was sent */
+    double hard_s;        /* past this the child is killed */
 };
 
 rl_resident *rl_resident_new(const char *const *argv)
@@ -150,6 +155,7 @@ rl_resident *rl_resident_new(const char *const *argv)
             return NULL;
         }
     r->to_child = r->from_child = -1;
+    r->hard_s = HARD_DEFAULT_S;
     return r;
 }
 
@@ -164,6 +170,7 @@ static void child_stop(rl_resident *r)
         }
     }
     r->pid = 0;
+    r->pending = 0;
 }
 
 void rl_resident_free(rl_resident *r)
@@ -210,14 +217,61 @@ static rl_spawn_end child_gone(rl_resident *r)
     while (r->pid > 0 && waitpid(r->pid, &status, 0) < 0 && errno == EINTR) {
     }
     r->pid = 0;
+    r->pending = 0;
     return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? RL_SPAWN_FAILED : RL_SPAWN_SIGNALED;
+}
+
+/* Reads one answer.  1 read; -2 nothing came before the deadline (the
+ * child is left as it is: it may still be working); 0 the child closed its
+ * output; -1 a malformed answer, a ceiling or an answer cut short. */
+static int read_answer(rl_resident *r, double deadline, rl_buf *out, rl_buf *err, int *code)
+{
+    for (;;) { /* wait for the first byte without consuming anything */
+        double left = deadline - rl_time_now();
+        if (left <= 0) return -2;
+        struct pollfd pf = {r->from_child, POLLIN, 0};
+        int pr = poll(&pf, 1, (int)(left * 1000) + 1);
+        if (pr < 0 && errno == EINTR) continue;
+        if (pr < 0) return -1;
+        if (pr > 0) break;
+    }
+    double rest = rl_time_now() + ANSWER_GRACE_S; /* an answer being written comes at once */
+    char head[HEAD_MAX];
+    int rr = read_line(r->from_child, head, sizeof head, rest);
+    if (rr != 1) return rr == 0 ? 0 : -1;
+    size_t on, en;
+    rl_buf_clear(out);
+    rl_buf_clear(err);
+    if (sscanf(head, "%d %zu %zu", code, &on, &en) != 3 || rl_buf_reserve(out, on + 1) != RL_OK ||
+        rl_buf_reserve(err, en + 1) != RL_OK)
+        return -1;
+    if ((on && read_full(r->from_child, out->data, on, rest) != 1) ||
+        (en && read_full(r->from_child, err->data, en, rest) != 1))
+        return -1;
+    out->len = on, err->len = en;
+    out->data[on] = 0, err->data[en] = 0;
+    return 1;
 }
 
 rl_spawn_end rl_resident_call(rl_resident *r, const char *const *args, double timeout_s, rl_buf *out, rl_buf *err,
                               int *exit_code)
 {
-    double deadline = rl_time_now() + timeout_s;
+    double now = rl_time_now(), deadline = now + timeout_s;
     *exit_code = -1;
+    rl_buf_clear(out);
+    rl_buf_clear(err);
+    /* answers of requests whose callers gave up: read and dropped first */
+    while (r->pid && r->pending) {
+        double hard = r->pending_since + r->hard_s;
+        int code, rr = read_answer(r, deadline < hard ? deadline : hard, out, err, &code);
+        if (rr == 1) {
+            r->pending--;
+            continue;
+        }
+        if (rr == -2 && rl_time_now() < hard) return RL_SPAWN_DEADLINE; /* still working on it */
+        if (rr == 0) child_gone(r);
+        else child_stop(r); /* past the hard limit, or broken */
+    }
     rl_buf_clear(out);
     rl_buf_clear(err);
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -226,7 +280,6 @@ rl_spawn_end rl_resident_call(rl_resident *r, const char *const *args, double ti
             if (child_start(r)) return RL_SPAWN_FAILED;
             fresh = 1;
         }
-        /* the request */
         rl_buf req;
         rl_buf_init(&req, (size_t)ARGS_MAX * (ARG_BYTES_MAX + 32));
         size_t n = 0;
@@ -245,36 +298,23 @@ rl_spawn_end rl_resident_call(rl_resident *r, const char *const *args, double ti
             if (!fresh) continue;
             return RL_SPAWN_SIGNALED;
         }
-        /* the answer */
-        char head[HEAD_MAX];
-        int rr = read_line(r->from_child, head, sizeof head, deadline);
-        if (rr == -2) {
-            child_stop(r);
+        int code, rr = read_answer(r, deadline, out, err, &code);
+        if (rr == 1) {
+            *exit_code = code;
+            return RL_SPAWN_EXITED;
+        }
+        if (rr == -2) { /* kept: its answer is dropped before the next request */
+            r->pending = 1;
+            r->pending_since = now;
             return RL_SPAWN_DEADLINE;
         }
         if (rr == 0) {
             rl_spawn_end e = child_gone(r);
-            if (!fresh) continue; /* it had gone idle-exiting just now */
+            if (!fresh) continue; /* it had just exited, idle */
             return e;
         }
-        int code;
-        size_t on, en;
-        if (rr != 1 || sscanf(head, "%d %zu %zu", &code, &on, &en) != 3 || rl_buf_reserve(out, on + 1) != RL_OK ||
-            rl_buf_reserve(err, en + 1) != RL_OK) {
-            child_stop(r);
-            return RL_SPAWN_LIMIT;
-        }
-        int k1 = on ? read_full(r->from_child, out->data, on, deadline) : 1;
-        int k2 = k1 == 1 && en ? read_full(r->from_child, err->data, en, deadline) : k1;
-        if (k1 != 1 || k2 != 1) {
-            int late = k1 == -2 || k2 == -2;
-            child_stop(r);
-            return late ? RL_SPAWN_DEADLINE : RL_SPAWN_SIGNALED;
-        }
-        out->len = on, err->len = en;
-        out->data[on] = 0, err->data[en] = 0;
-        *exit_code = code;
-        return RL_SPAWN_EXITED;
+        child_stop(r);
+        return RL_SPAWN_LIMIT;
     }
     return RL_SPAWN_SIGNALED;
 }

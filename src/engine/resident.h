@@ -41,9 +41,13 @@ void rl_resident_free(rl_resident *r);
 /* Sends one request (`args` NULL-terminated) and waits at most timeout_s for
  * the answer, starting the child first when none runs.  out / err (cleared)
  * get the answer within their ceilings.  Returns as rl_spawn_run does:
- * EXITED with *exit_code; DEADLINE, LIMIT (answer past a ceiling, or a
- * malformed one), SIGNALED (the child died) and FAILED (cannot start) leave
- * no child running.  Not thread-safe: one call at a time per rl_resident. */
+ * EXITED with *exit_code; DEADLINE when no answer came in time: the child is
+ * kept (its first request may be loading what every later one needs), its
+ * late answer is dropped by the next call, which returns DEADLINE too while
+ * the child is still busy, and a child busy past 15 minutes is killed;
+ * LIMIT (an answer past a ceiling, malformed or cut short), SIGNALED (the
+ * child died) and FAILED (cannot start) leave no child running.  Not
+ * thread-safe: one call at a time per rl_resident. */
 rl_spawn_end rl_resident_call(rl_resident *r, const char *const *args, double timeout_s, rl_buf *out, rl_buf *err,
                               int *exit_code);
 

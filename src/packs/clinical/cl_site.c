@@ -31,6 +31,8 @@ void rl__cl_site_free(rl__cl_site *s)
     free(s->runs);
     free(s->res);
     free(s->cf);
+    free(s->ev_qc);
+    free(s->ev_ch);
     rl_mg_free(s->g);
     free(s);
 }
@@ -520,7 +522,8 @@ rl_status rl__cl_site_load(rl_store *st, double as_of, int min_run, int tz_min, 
     if ((r = collect_results(s)) != RL_OK || (r = build_streams(s)) != RL_OK) goto fail;
     for (size_t k = 0; k < s->nstreams; k++)
         if (s->streams[k].qc) westgard_level(s, &s->streams[k]);
-    if ((r = westgard_across(s)) != RL_OK || (r = find_runs(s)) != RL_OK || (r = collect_centrifuge(s)) != RL_OK)
+    if ((r = westgard_across(s)) != RL_OK || (r = find_runs(s)) != RL_OK || (r = collect_centrifuge(s)) != RL_OK ||
+        (r = rl__cl_weights_index(s)) != RL_OK)
         goto fail;
     *out = s;
     return RL_OK;

@@ -135,7 +135,15 @@ typedef struct rl__cl_site {
     size_t nruns;
     cl_cfrun *cf;
     size_t ncf;
+    /* the weights' evidence (cl_weights.c) as sorted completion times, built
+     * at load: QC results a Westgard rule rejects; beyond-limit patient or QC
+     * results on a channel recalibrated or reset in the 7 days before */
+    double *ev_qc, *ev_ch;
+    size_t nev_qc, nev_ch;
 } rl__cl_site;
+
+/* Builds s->ev_qc / s->ev_ch (cl_weights.c); called by rl__cl_site_load. */
+rl_status rl__cl_weights_index(rl__cl_site *s);
 
 /* Loads and analyses the site.  as_of: seconds since the epoch, or INFINITY;
  * min_run >= 2; tz_min: the site offset for output.  RL_ERR_STORE,

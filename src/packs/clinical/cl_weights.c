@@ -22,6 +22,12 @@
 
 #define CHANGE_WINDOW_S (7 * 86400.0)
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static const double def_base[3] = {0.4, 0.3, 0.3}, def_raised[3] = {0.62, 0.45, 0.45};
 
 /* The level (1..3) a rule or weight node is for: rl:forLevel rl:LevelN (its
@@ -59,28 +65,92 @@ static void rules(const rl__cl_site *s, rl__cl_weights *w)
     }
 }
 
-/* Whether channel ch had a recalibration or setting change in (t - 7 d, t]. */
-static int channel_changed(const rl__cl_site *s, rl_mg_id analyzer, rl_mg_id ch, double t)
+/* The times at which channel ch of `analyzer` changed: each calibration
+ * epoch when the channel has more than one, and each setting change of the
+ * analyzer that names this channel or none.  Sorted; *n of them. */
+static rl_status change_times(const rl__cl_site *s, rl_mg_id analyzer, rl_mg_id ch, double **out, size_t *n)
 {
+    double *t = NULL;
+    size_t nt = 0, cap = 0, epochs = 0;
+    rl_status r = RL_OK;
     rl_mg_iter it = rl_mg_subjects(s->g, s->p[CL_P_EPOCH_OF], ch);
     rl_mg_id e;
-    int epochs = 0, recent = 0;
-    while (ch && rl_mg_next(&it, &e)) {
+    while (ch && r == RL_OK && rl_mg_next(&it, &e)) {
         double et;
         if (!rl__cl_time(s, e, CL_P_CALIBRATED_AT, &et)) continue;
         epochs++;
-        if (et <= t && et > t - CHANGE_WINDOW_S) recent = 1;
+        if ((r = rl_array_grow((void **)&t, &cap, nt + 1, sizeof *t, (size_t)1 << 24)) == RL_OK) t[nt++] = et;
     }
-    if (recent && epochs > 1) return 1;
+    if (epochs < 2) nt = 0; /* one calibration is the channel's start, not a change */
     rl_mg_iter si = rl_mg_subjects(s->g, s->p[CL_P_ANALYZER], analyzer);
-    while (rl_mg_next(&si, &e)) {
+    while (r == RL_OK && rl_mg_next(&si, &e)) {
         double et;
         if (!*rl_mg_text(s->g, e, s->p[CL_P_PARAMETER]) || !rl__cl_time(s, e, CL_P_AT, &et)) continue;
         rl_mg_id xc = rl_mg_one(s->g, e, s->p[CL_P_CHANNEL]);
         if (xc && xc != ch) continue;
-        if (et <= t && et > t - CHANGE_WINDOW_S) return 1;
+        if ((r = rl_array_grow((void **)&t, &cap, nt + 1, sizeof *t, (size_t)1 << 24)) == RL_OK) t[nt++] = et;
     }
-    return 0;
+    if (r != RL_OK) {
+        free(t);
+        return r;
+    }
+    qsort(t, nt, sizeof *t, cmp_double);
+    *out = t, *n = nt;
+    return RL_OK;
+}
+
+/* Index of the first of t[0..n) greater than x (t sorted). */
+static size_t upper(const double *t, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (t[m] <= x) lo = m + 1;
+        else hi = m;
+    }
+    return lo;
+}
+
+/* How many of t[0..n) lie in (from, to]. */
+static long count_in(const double *t, size_t n, double from, double to)
+{
+    size_t a = upper(t, n, from), b = upper(t, n, to);
+    return b > a ? (long)(b - a) : 0;
+}
+
+rl_status rl__cl_weights_index(rl__cl_site *s)
+{
+    rl_status r = RL_OK;
+    size_t cq = 0, cc = 0;
+    /* change times per (analyzer, channel), found once each */
+    typedef struct { rl_mg_id an, ch; double *t; size_t n; } chg;
+    chg *cache = NULL;
+    size_t nc = 0, ccap = 0;
+    for (size_t i = 0; i < s->nres && r == RL_OK; i++) {
+        const cl_res *x = &s->res[i];
+        if (x->qc && (x->westgard & CL_WG_REJECT) &&
+            (r = rl_array_grow((void **)&s->ev_qc, &cq, s->nev_qc + 1, sizeof *s->ev_qc, (size_t)1 << 28)) == RL_OK)
+            s->ev_qc[s->nev_qc++] = x->t;
+        if (r != RL_OK || !x->dir || !x->evaluated) continue;
+        size_t k = 0;
+        while (k < nc && !(cache[k].an == x->analyzer && cache[k].ch == x->channel)) k++;
+        if (k == nc) {
+            if ((r = rl_array_grow((void **)&cache, &ccap, nc + 1, sizeof *cache, (size_t)1 << 20)) != RL_OK) break;
+            cache[nc] = (chg){x->analyzer, x->channel, NULL, 0};
+            if ((r = change_times(s, x->analyzer, x->channel, &cache[nc].t, &cache[nc].n)) != RL_OK) break;
+            nc++;
+        }
+        if (count_in(cache[k].t, cache[k].n, x->t - CHANGE_WINDOW_S, x->t) &&
+            (r = rl_array_grow((void **)&s->ev_ch, &cc, s->nev_ch + 1, sizeof *s->ev_ch, (size_t)1 << 28)) == RL_OK)
+            s->ev_ch[s->nev_ch++] = x->t;
+    }
+    for (size_t k = 0; k < nc; k++) free(cache[k].t);
+    free(cache);
+    if (r == RL_OK) {
+        qsort(s->ev_qc, s->nev_qc, sizeof *s->ev_qc, cmp_double);
+        qsort(s->ev_ch, s->nev_ch, sizeof *s->ev_ch, cmp_double);
+    }
+    return r;
 }
 
 void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
@@ -92,13 +162,21 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
     /* level 1: per patient stream, the department that sent most of its beyond-limit results (one branch) */
     for (size_t k = 0; k < s->nstreams; k++) {
         const cl_stream *sn = &s->streams[k];
-        if (sn->qc) continue;
+        if (sn->qc || !sn->n) continue;
+        /* the stream is in completion-time order: only its results in (from1, at] */
+        size_t lo = 0, hi = sn->n;
+        while (lo < hi) {
+            size_t m = lo + (hi - lo) / 2;
+            if (s->res[sn->res[m]].t <= from1) lo = m + 1;
+            else hi = m;
+        }
         rl_mg_id dept[64];
         long nd[64], total = 0;
         size_t nk = 0;
-        for (size_t i = 0; i < sn->n; i++) {
+        for (size_t i = lo; i < sn->n; i++) {
             const cl_res *r = &s->res[sn->res[i]];
-            if (!r->dir || !r->evaluated || r->t <= from1 || r->t > at) continue;
+            if (r->t > at) break;
+            if (!r->dir || !r->evaluated) continue;
             total++;
             size_t j = 0;
             while (j < nk && dept[j] != r->dept) j++;
@@ -108,22 +186,9 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
         for (size_t j = 0; j < nk; j++)
             if (dept[j] && nd[j] * 2 >= total && nd[j] > w->evidence[0]) w->evidence[0] = nd[j];
     }
-    rl_mg_id last_ch = 0, last_an = 0;
-    double last_t = -INFINITY;
-    int last_changed = 0;
-    for (size_t i = 0; i < s->nres; i++) {
-        const cl_res *r = &s->res[i];
-        if (r->t > at) continue;
-        if (r->qc && r->t > from2 && (r->westgard & CL_WG_REJECT)) w->evidence[1]++;
-        if (r->dir && r->evaluated && r->t > from3) {
-            /* results come grouped by channel often enough for a one-entry cache to pay */
-            if (r->channel != last_ch || r->analyzer != last_an || fabs(r->t - last_t) > 3600) {
-                last_changed = channel_changed(s, r->analyzer, r->channel, r->t);
-                last_ch = r->channel, last_an = r->analyzer, last_t = r->t;
-            }
-            if (last_changed) w->evidence[2]++;
-        }
-    }
+    /* levels 2 and 3: counted in the indexes built at load */
+    w->evidence[1] = count_in(s->ev_qc, s->nev_qc, from2, at);
+    w->evidence[2] = count_in(s->ev_ch, s->nev_ch, from3, at);
     for (int i = 0; i < 3; i++) w->w[i] = (double)w->evidence[i] >= w->threshold[i] ? w->raised[i] : w->base[i];
 }
 
