@@ -66,6 +66,63 @@ from=$(/usr/bin/python3 -c 'import datetime,sys; t=datetime.datetime.fromisoform
 t0=$(ms); "$R" --store "$ST" run causal-trace --param analyzer="$an" --param test="$test" --param from="$from" --param to="$at" --format csv >"$W/sparql.csv"; t1=$(ms)
 sparql=$(echo "$t0 $t1" | awk '{print $2 - $1}')
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i=int((NR-1)*p)+1; print a[i]}'; }
+# the same trace query run by Virtuoso 7.2 on the same data (RL_BENCH_VIRTUOSO=0 skips it)
+vline="causal-trace on Virtuoso: skipped (RL_BENCH_VIRTUOSO=0)"
+if [ "${RL_BENCH_VIRTUOSO:-1}" = 1 ]; then
+  dpkg-query -W -f='${Status}' virtuoso-opensource 2>/dev/null | grep -q 'install ok installed' ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null
+  VPORT=18891
+  VSQL=11113
+  for port in $VPORT $VSQL; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port on 127.0.0.1 is in use" >&2; exit 1; fi
+  done
+  rm -rf "$W/virt"
+  mkdir -p "$W/virt"
+  "$R" --store "$ST" export >"$W/virt/site.nq"
+  {
+    echo "[Database]"
+    echo "DatabaseFile = $W/virt/virtuoso.db"
+    echo "ErrorLogFile = $W/virt/virtuoso.log"
+    echo "LockFile = $W/virt/virtuoso.lck"
+    echo "TransactionFile = $W/virt/virtuoso.trx"
+    echo "xa_persistent_file = $W/virt/virtuoso.pxa"
+    echo "[TempDatabase]"
+    echo "DatabaseFile = $W/virt/virtuoso-temp.db"
+    echo "TransactionFile = $W/virt/virtuoso-temp.trx"
+    echo "[Parameters]"
+    echo "ServerPort = 127.0.0.1:$VSQL"
+    echo "DisableUnixSocket = 1"
+    echo "DirsAllowed = ., $W/virt, /usr/share/virtuoso-opensource-7/vad"
+    echo "NumberOfBuffers = 680000"
+    echo "MaxDirtyBuffers = 500000"
+    echo "ThreadsPerQuery = 1"
+    echo "[HTTPServer]"
+    echo "ServerPort = 127.0.0.1:$VPORT"
+    echo "ServerRoot = /var/lib/virtuoso-opensource-7/vsp"
+    echo "ServerThreads = 8"
+    echo "[SPARQL]"
+    echo "ResultSetMaxRows = 1000000"
+    echo "MaxQueryExecutionTime = 600"
+  } >"$W/virt/virtuoso.ini"
+  virtuoso-t +foreground +configfile "$W/virt/virtuoso.ini" >"$W/virt/stdout" 2>&1 &
+  VP=$!
+  i=0; until isql-vt "$VSQL" dba dba exec="select 1;" >/dev/null 2>&1 || [ $i -ge 240 ]; do sleep 0.5; i=$((i + 1)); done
+  v0=$(ms)
+  isql-vt "$VSQL" dba dba exec="ld_dir('$W/virt', 'site.nq', 'http://bench/'); rdf_loader_run(); checkpoint;" >"$W/virt/load.log" 2>&1
+  v1=$(ms)
+  "$R" --store "$ST" run causal-trace --show --param analyzer="$an" --param test="$test" --param from="$from" \
+    --param to="$at" >"$W/virt/q.rq"
+  : >"$W/virt/ms"
+  for k in 1 2 3 4 5; do
+    curl -s -o "$W/virt/out.csv" -w '%{time_total}\n' -H 'Accept: text/csv' --data-urlencode "query@$W/virt/q.rq" \
+      "http://127.0.0.1:$VPORT/sparql" | awk '{print $1 * 1000}' >>"$W/virt/ms"
+  done
+  vrows=$(($(wc -l <"$W/virt/out.csv") - 1))
+  kill $VP
+  wait $VP 2>/dev/null || true
+  vload=$(echo "$v0 $v1" | awk '{printf "%.0f", ($2 - $1) / 1000}')
+  vline="causal-trace on Virtuoso 7.2 (same data, bulk-loaded in $vload s): p50 $(pct "$W/virt/ms" 0.5) ms over 5 runs, $vrows rows"
+fi
 echo "site: $D days, $S specimens/analyzer/day, $results results, $runs runs"
 awk '{printf "import: %.1f s, peak RSS %.0f MB\n", $1, $2/1024}' "$W/time.import"
 awk -v n="$results" '{printf "diagnose --json: %.2f s (%.0f results/s), peak RSS %.0f MB\n", $1, n/$1, $2/1024}' "$W/time.diag"
@@ -73,3 +130,4 @@ echo "trace (CLI, $(wc -l <"$W/cli.ms") runs): p50 $(pct "$W/cli.ms" 0.5) ms, p9
 head -1 "$W/http.ms" >"$W/http.cold"; tail -n +2 "$W/http.ms" >"$W/http.warm"
 echo "trace (GET /trace, resident): first request $(cat "$W/http.cold") ms (loads the site); the other $(wc -l <"$W/http.warm"): p50 $(pct "$W/http.warm" 0.5) ms, p95 $(pct "$W/http.warm" 0.95) ms"
 echo "causal-trace as one SPARQL query (rasqal, same store, one day): $sparql ms, $(($(wc -l <"$W/sparql.csv") - 1)) rows"
+echo "$vline"
