@@ -37,6 +37,17 @@ void rl__cl_site_free(rl__cl_site *s)
     free(s);
 }
 
+size_t rl__cl_stream_from(const rl__cl_site *s, const cl_stream *sn, double t)
+{
+    size_t lo = 0, hi = sn->n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (s->res[sn->res[m]].t < t) lo = m + 1;
+        else hi = m;
+    }
+    return lo;
+}
+
 int rl__cl_time(const rl__cl_site *s, rl_mg_id subj, int pred, double *t)
 {
     const char *v = rl_mg_text(s->g, subj, s->p[pred]);

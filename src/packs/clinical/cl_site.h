@@ -142,6 +142,10 @@ typedef struct rl__cl_site {
     size_t nev_qc, nev_ch;
 } rl__cl_site;
 
+/* Index of the first result of stream sn completed at or after t (its
+ * results are in completion-time order): where a window's scan starts. */
+size_t rl__cl_stream_from(const rl__cl_site *s, const cl_stream *sn, double t);
+
 /* Builds s->ev_qc / s->ev_ch (cl_weights.c); called by rl__cl_site_load. */
 rl_status rl__cl_weights_index(rl__cl_site *s);
 

@@ -178,9 +178,10 @@ typedef struct rate {
 static rate stream_rate(const rl__cl_site *s, const cl_stream *sn, double from, double to, rl_mg_id dept, int not_dept)
 {
     rate r = {0, 0};
-    for (size_t i = 0; i < sn->n; i++) {
+    for (size_t i = rl__cl_stream_from(s, sn, from); i < sn->n; i++) {
         const cl_res *x = &s->res[sn->res[i]];
-        if (x->t <= from || x->t > to || !x->evaluated) continue;
+        if (x->t > to) break;
+        if (x->t <= from || !x->evaluated) continue;
         if (dept && ((x->dept == dept) == not_dept)) continue;
         r.n++;
         if (x->dir) r.beyond++;
@@ -317,9 +318,9 @@ static json_t *section_qc_results(tctx *c, lotset *lots, json_t **wg_summary)
     double d0 = local_day(s, c->td, day);
     json_t *a = json_array();
     for (size_t k = 0; k < nq; k++)
-        for (size_t i = 0; i < qs[k]->n; i++) {
+        for (size_t i = rl__cl_stream_from(s, qs[k], d0); i < qs[k]->n; i++) {
             const cl_res *r = &s->res[qs[k]->res[i]];
-            if (r->t < d0 || r->t >= d0 + DAY_S) continue;
+            if (r->t >= d0 + DAY_S) break;
             json_t *o = result_json(c, r);
             jset(o, "material", json_string(qs[k]->material_name));
             jset(o, "level", json_string(qs[k]->level_name));
@@ -505,11 +506,12 @@ static json_t *section_channel(tctx *c, double *change_t, json_t *ch_ids)
     }
     if (cur < 0) jset(o, "epoch", json_null());
     /* setting changes of this analyzer and channel */
-    rl_mg_iter si = rl_mg_subjects(s->g, s->p[CL_P_ANALYZER], c->sn->analyzer);
+    rl_mg_iter si = rl_mg_with(s->g, s->p[CL_P_PARAMETER]); /* the setting changes, not every result of the analyzer */
     rl_mg_id x;
     const char *chid = rl_mg_text(s->g, ch, s->p[CL_P_CHANNEL_ID]);
     while (rl_mg_next(&si, &x)) {
         double t;
+        if (rl_mg_one(s->g, x, s->p[CL_P_ANALYZER]) != c->sn->analyzer) continue;
         if (!*rl_mg_text(s->g, x, s->p[CL_P_PARAMETER]) || !rl__cl_time(s, x, CL_P_AT, &t)) continue;
         rl_mg_id xc = rl_mg_one(s->g, x, s->p[CL_P_CHANNEL]);
         const char *xid = rl_mg_text(s->g, x, s->p[CL_P_CHANNEL_ID]);
@@ -739,9 +741,10 @@ static json_t *section_resample(tctx *c)
     json_t *a = json_array();
     char day[16];
     double d0 = local_day(s, c->td, day);
-    for (size_t i = 0; i < c->sn->n; i++) {
+    for (size_t i = rl__cl_stream_from(s, c->sn, d0); i < c->sn->n; i++) {
         const cl_res *r = &s->res[c->sn->res[i]];
-        if (!r->unreliable || r->t < d0 || r->t > c->td) continue;
+        if (r->t > c->td) break;
+        if (!r->unreliable) continue;
         json_t *o = result_json(c, r);
         jset(o, "finding", json_string("resample"));
         json_array_append_new(a, o);
@@ -770,9 +773,10 @@ static json_t *section_events(tctx *c)
         json_array_append_new(a, o);
         prov(c, x, CL_P_LAB_ACTION);
     }
-    rl_mg_iter ri = rl_mg_subjects(s->g, s->p[CL_P_TEST], c->sn->test);
+    rl_mg_iter ri = rl_mg_with(s->g, s->p[CL_P_VALID_FROM]); /* changes only, not every result of the test */
     while (rl_mg_next(&ri, &x)) {
         double t;
+        if (rl_mg_one(s->g, x, s->p[CL_P_TEST]) != c->sn->test) continue;
         if (!*rl_mg_text(s->g, x, s->p[CL_P_NEW_HIGH]) && !*rl_mg_text(s->g, x, s->p[CL_P_NEW_LOW])) continue;
         if (!rl__cl_time(s, x, CL_P_VALID_FROM, &t) || t < from || t > c->td) continue;
         json_t *o = json_object();
@@ -828,9 +832,10 @@ static qc_shift qc_levels(tctx *c, double from, double to, json_t *ids)
         double sum = 0;
         long n = 0;
         int rej = 0;
-        for (size_t i = 0; i < qs[k]->n; i++) {
+        for (size_t i = rl__cl_stream_from(c->s, qs[k], from); i < qs[k]->n; i++) {
             const cl_res *r = &c->s->res[qs[k]->res[i]];
-            if (!r->has_z || r->t <= from || r->t > to) continue;
+            if (r->t > to) break;
+            if (!r->has_z || r->t <= from) continue;
             sum += r->z, n++;
             if (r->westgard & CL_WG_REJECT) {
                 rej = 1;
@@ -858,9 +863,10 @@ static void patient_depts(tctx *c, double from, double to, dcount *flag, dcount 
     memset(flag, 0, sizeof *flag);
     memset(all, 0, sizeof *all);
     for (size_t k = 0; k < np; k++)
-        for (size_t i = 0; i < ps[k]->n; i++) {
+        for (size_t i = rl__cl_stream_from(c->s, ps[k], from); i < ps[k]->n; i++) {
             const cl_res *r = &c->s->res[ps[k]->res[i]];
-            if (!r->evaluated || r->t <= from || r->t > to) continue;
+            if (r->t > to) break;
+            if (!r->evaluated || r->t <= from) continue;
             dc_add(all, r->dept);
             if (r->dir) dc_add(flag, r->dept);
         }
@@ -926,10 +932,11 @@ static void step_groups(tctx *c, double change_t, int *qc_step, int *dept_steps)
 static int ref_change_before(tctx *c, double *t, json_t *ids)
 {
     const rl__cl_site *s = c->s;
-    rl_mg_iter ri = rl_mg_subjects(s->g, s->p[CL_P_TEST], c->sn->test);
+    rl_mg_iter ri = rl_mg_with(s->g, s->p[CL_P_VALID_FROM]); /* changes only, not every result of the test */
     rl_mg_id x, best = 0;
     double bt = -INFINITY, xt;
     while (rl_mg_next(&ri, &x)) {
+        if (rl_mg_one(s->g, x, s->p[CL_P_TEST]) != c->sn->test) continue;
         if (!*rl_mg_text(s->g, x, s->p[CL_P_NEW_HIGH]) && !*rl_mg_text(s->g, x, s->p[CL_P_NEW_LOW])) continue;
         if (!rl__cl_time(s, x, CL_P_VALID_FROM, &xt) || xt < c->td - WINDOW_S || xt > c->t0) continue;
         if (xt > bt) bt = xt, best = x;

@@ -82,9 +82,10 @@ static rl_status change_times(const rl__cl_site *s, rl_mg_id analyzer, rl_mg_id 
         if ((r = rl_array_grow((void **)&t, &cap, nt + 1, sizeof *t, (size_t)1 << 24)) == RL_OK) t[nt++] = et;
     }
     if (epochs < 2) nt = 0; /* one calibration is the channel's start, not a change */
-    rl_mg_iter si = rl_mg_subjects(s->g, s->p[CL_P_ANALYZER], analyzer);
+    rl_mg_iter si = rl_mg_with(s->g, s->p[CL_P_PARAMETER]); /* setting changes only, not every result */
     while (r == RL_OK && rl_mg_next(&si, &e)) {
         double et;
+        if (rl_mg_one(s->g, e, s->p[CL_P_ANALYZER]) != analyzer) continue;
         if (!*rl_mg_text(s->g, e, s->p[CL_P_PARAMETER]) || !rl__cl_time(s, e, CL_P_AT, &et)) continue;
         rl_mg_id xc = rl_mg_one(s->g, e, s->p[CL_P_CHANNEL]);
         if (xc && xc != ch) continue;
