@@ -95,7 +95,7 @@ static rl_status change_times(const rl__cl_site *s, rl_mg_id analyzer, rl_mg_id 
         free(t);
         return r;
     }
-    qsort(t, nt, sizeof *t, cmp_double);
+    if (nt > 1) qsort(t, nt, sizeof *t, cmp_double);
     *out = t, *n = nt;
     return RL_OK;
 }
@@ -148,8 +148,8 @@ rl_status rl__cl_weights_index(rl__cl_site *s)
     for (size_t k = 0; k < nc; k++) free(cache[k].t);
     free(cache);
     if (r == RL_OK) {
-        qsort(s->ev_qc, s->nev_qc, sizeof *s->ev_qc, cmp_double);
-        qsort(s->ev_ch, s->nev_ch, sizeof *s->ev_ch, cmp_double);
+        if (s->nev_qc > 1) qsort(s->ev_qc, s->nev_qc, sizeof *s->ev_qc, cmp_double); /* qsort(NULL, 0): UB */
+        if (s->nev_ch > 1) qsort(s->ev_ch, s->nev_ch, sizeof *s->ev_ch, cmp_double);
     }
     return r;
 }
