@@ -52,17 +52,20 @@ head -n "$CLI_N" "$W/picks" | while read -r stream at; do # each loads the whole
 done
 # /trace is resident: the first request loads the site (cold), the rest
 # are answered from memory; a long deadline so the cold load completes
+rm -f "$W/port"
 "$R" --store "$ST" serve --listen 127.0.0.1:0 --port-file "$W/port" --executors 1 --weights-every 0 \
   --query-timeout 900 --query-timeout-max 900 2>"$W/serve.log" &
 SP=$!
 i=0; while [ ! -s "$W/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 B="http://127.0.0.1:$(cat "$W/port")"
-: >"$W/http.ms"
+: >"$W/http.raw"
 while read -r stream at; do
-  curl -s -o /dev/null -w '%{time_total}\n' -G --data-urlencode "stream=$stream" --data-urlencode "at=$at" "$B/trace" |
-    awk '{print $1 * 1000}' >>"$W/http.ms"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -G --data-urlencode "stream=$stream" --data-urlencode "at=$at" \
+    "$B/trace" >>"$W/http.raw"
 done <"$W/picks"
 kill -TERM $SP; wait $SP || true
+awk '$1 != 200 {bad++} END {exit bad ? 1 : 0}' "$W/http.raw" || { echo "GET /trace failed: $(sort "$W/http.raw" | uniq -c | head -3)" >&2; exit 1; }
+awk '{print $2 * 1000}' "$W/http.raw" >"$W/http.ms"
 # the trace's hops as one SPARQL query: the flagged results of the first pick's analyzer and test, that day
 first=$(head -1 "$W/picks")
 an=$(echo "$first" | cut -d/ -f1); test=$(echo "$first" | cut -d/ -f3); at=$(echo "$first" | cut -d' ' -f2)
