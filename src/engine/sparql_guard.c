@@ -972,22 +972,13 @@ static void rw_expr(rw *r, size_t a, size_t b, rl_buf *expr, rl_buf *opt, const 
  * [NOT] EXISTS {...}.  Returns the index after it. */
 static size_t rw_filter(rw *r, size_t i, rl_buf *filt, rl_buf *opt, const char *gctx)
 {
-    size_t end;
-    int bare = 0;
-    if (rw_is(r, i, "(")) {
-        end = rw_close(r, i);
-    } else if (rw_is(r, i, "EXISTS") || (rw_is(r, i, "NOT") && rw_is(r, i + 1, "EXISTS"))) {
-        size_t g = rw_is(r, i, "NOT") ? i + 2 : i + 1;
-        if (!rw_is(r, g, "{")) return rw_fail(r, RL_ERR_INPUT, &r->t[i], "EXISTS needs a group { ... }"), r->n;
-        end = rw_close(r, g);
-        bare = 1;
-    } else if (i + 1 < r->n && rw_is(r, i + 1, "(")) {
-        end = rw_close(r, i + 1);
-    } else {
-        return rw_fail(r, RL_ERR_INPUT, i < r->n ? &r->t[i] : NULL,
-                       "FILTER needs a bracketed expression or a function call"), r->n;
-    }
+    size_t end = rw_filter_end(r, i - 1); /* the same extent rw_scopes gave it */
+    int bare = rw_is(r, i, "EXISTS") || (rw_is(r, i, "NOT") && rw_is(r, i + 1, "EXISTS"));
     if (r->st) return r->n;
+    if (end >= r->n || (bare && !rw_is(r, rw_is(r, i, "NOT") ? i + 2 : i + 1, "{")))
+        return rw_fail(r, RL_ERR_INPUT, i < r->n ? &r->t[i] : NULL,
+                       bare ? "EXISTS needs a group { ... }" : "FILTER needs a bracketed expression or a function call"),
+               r->n;
     rw_put(r, filt, bare ? " FILTER (" : " FILTER");
     rw_expr(r, i, end + 1, filt, opt, gctx);
     if (bare) rw_put(r, filt, " )");

@@ -164,20 +164,13 @@ void rl__cl_weights_compute(const rl__cl_site *s, double at, rl__cl_weights *w)
     for (size_t k = 0; k < s->nstreams; k++) {
         const cl_stream *sn = &s->streams[k];
         if (sn->qc || !sn->n) continue;
-        /* the stream is in completion-time order: only its results in (from1, at] */
-        size_t lo = 0, hi = sn->n;
-        while (lo < hi) {
-            size_t m = lo + (hi - lo) / 2;
-            if (s->res[sn->res[m]].t <= from1) lo = m + 1;
-            else hi = m;
-        }
         rl_mg_id dept[64];
         long nd[64], total = 0;
         size_t nk = 0;
-        for (size_t i = lo; i < sn->n; i++) {
+        for (size_t i = rl__cl_stream_from(s, sn, from1); i < sn->n; i++) { /* only (from1, at] */
             const cl_res *r = &s->res[sn->res[i]];
             if (r->t > at) break;
-            if (!r->dir || !r->evaluated) continue;
+            if (r->t <= from1 || !r->dir || !r->evaluated) continue;
             total++;
             size_t j = 0;
             while (j < nk && dept[j] != r->dept) j++;
