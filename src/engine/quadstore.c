@@ -143,7 +143,7 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
     qs = rl__qs_calloc(1, sizeof *qs);
     if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
     qs->read_only = opt && opt->read_only;
-    qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 18);
+    qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 22);
     if (!qs->read_only && mkdir_p(dir) != 0) {
         st = rl_errorf(err, cap, RL_ERR_IO, "lmdb: cannot create directory %s: %s", dir,
                        strerror(errno));
@@ -352,32 +352,35 @@ static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta
     return rc ? rl__qs_mdb_err(qs, rc, "graph count") : RL_OK;
 }
 
-/* Puts n sorted quads into index ix through one cursor.  When the smallest
- * key is above the index's current last key (bulk loads: new ids grow), LMDB
- * appends without searching.  With `dedup`, keys already present are dropped
- * from q and the survivors are compacted; *kept gets their number. */
+/* Puts n sorted quads into index ix through one cursor.  From the first key
+ * above the index's last key on (bulk loads: new ids and a new graph sort
+ * last), LMDB appends without searching.  With `dedup`, keys already present
+ * are dropped from q and the survivors are compacted; *kept gets their
+ * number. */
 static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, size_t *kept)
 {
     MDB_cursor *cur = NULL;
-    unsigned char key[32];
+    unsigned char key[32], last[32];
     MDB_val k = {32, key}, lk, lv, empty = {0, ""};
     size_t out = 0;
     rl_status st = RL_OK;
     int rc = mdb_cursor_open(qs->wtxn, qs->ix[ix], &cur);
     if (rc) return rl__qs_mdb_err(qs, rc, "write index");
-    int append = 0;
+    int append = 0; /* 1: every key from here on is above the index's last */
     if (n) {
-        quad_key(&q[0], ix, key);
         rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
         if (rc == MDB_NOTFOUND) append = 1;
-        else if (rc == 0 && lk.mv_size == 32) append = memcmp(key, lk.mv_data, 32) > 0;
+        else if (rc == 0 && lk.mv_size == 32) memcpy(last, lk.mv_data, 32);
+        else append = -1; /* not a quad key: never append */
     }
     for (size_t i = 0; i < n; i++) {
         if (dedup && out && !cmp_order(&q[out - 1], &q[i], (void *)ix_order[ix])) continue;
         quad_key(&q[i], ix, key);
-        rc = mdb_cursor_put(cur, &k, &empty, append ? MDB_APPEND : (dedup ? MDB_NOOVERWRITE : 0));
-        if (rc == MDB_KEYEXIST) continue;
-        if (rc) {
+        if (append == 0 && memcmp(key, last, 32) > 0) append = 1; /* sorted: the rest too */
+        rc = mdb_cursor_put(cur, &k, &empty,
+                            append == 1 ? MDB_APPEND : (dedup ? MDB_NOOVERWRITE : 0));
+        if (rc == MDB_KEYEXIST && append != 1) continue;
+        if (rc) { /* KEYEXIST when appending would mean the keys were not sorted */
             st = rl__qs_mdb_err(qs, rc, "write index");
             break;
         }
@@ -388,26 +391,69 @@ static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, 
     return st;
 }
 
-/* Writes the buffered quads: sorted per index, so LMDB inserts in key order. */
+/* Puts the CSPO-ordered quads and adds their per-graph counts. */
+static rl_status put_cspo(rl_qs *qs, rl_quad *q, size_t n)
+{
+    rl_status st = put_sorted(qs, IX_CSPO, q, n, 0, NULL);
+    for (size_t i = 0; i < n && st == RL_OK;) { /* sorted by graph: one update per graph */
+        size_t j = i;
+        while (j < n && q[j].c == q[i].c) j++;
+        st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
+        i = j;
+    }
+    return st;
+}
+
+/* Below this many quads a comparison sort per index is cheaper than radix
+ * passes (each pass clears 8 x 256 counters). */
+#define QS_RADIX_MIN 512
+
+/* Writes the buffered quads, each index in its key order so LMDB inserts
+ * sequentially.  Large buffers are ordered once (SPOC, radix) and every other
+ * order is derived by stable radix passes on one field: by o gives OSPC, then
+ * by p POSC; by c turns SPOC, OSPC, POSC into CSPO, COSP, CPOS.  Needs two
+ * scratch arrays of the buffer's size (RL_ERR_NOMEM if they cannot be had;
+ * the caller's transaction is then void). */
 static rl_status qs_flush(rl_qs *qs)
 {
     size_t n = qs->npending, kept = 0;
     if (n == 0) return RL_OK;
-    rl_quad *q = qs->pending;
+    rl_quad *q = qs->pending, *b = NULL, *t = NULL;
+    rl_status st = RL_OK;
     qs->npending = 0;
-    qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[IX_SPOC]);
-    rl_status st = put_sorted(qs, IX_SPOC, q, n, 1, &kept); /* drops quads already stored */
-    for (int ix = 1; ix < IX_N && st == RL_OK; ix++) {
-        qsort_r(q, kept, sizeof *q, cmp_order, (void *)ix_order[ix]);
-        st = put_sorted(qs, ix, q, kept, 0, NULL);
-        if (ix != IX_CSPO) continue;
-        for (size_t i = 0; i < kept && st == RL_OK;) { /* sorted by graph: one update per graph */
-            size_t j = i;
-            while (j < kept && q[j].c == q[i].c) j++;
-            st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
-            i = j;
+    if (n < QS_RADIX_MIN) {
+        qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[IX_SPOC]);
+        st = put_sorted(qs, IX_SPOC, q, n, 1, &kept); /* drops quads already stored */
+        for (int ix = 1; ix < IX_N && st == RL_OK; ix++) {
+            qsort_r(q, kept, sizeof *q, cmp_order, (void *)ix_order[ix]);
+            st = ix == IX_CSPO ? put_cspo(qs, q, kept) : put_sorted(qs, ix, q, kept, 0, NULL);
         }
+        return st;
     }
+    b = rl__qs_alloc(n * sizeof *b);
+    t = rl__qs_alloc(n * sizeof *t);
+    if (!b || !t) {
+        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "write buffer (%zu quads)", n);
+        goto out;
+    }
+    rl__qs_sort(q, t, n, ix_order[IX_SPOC]);
+    st = put_sorted(qs, IX_SPOC, q, n, 1, &kept);
+    if (st != RL_OK) goto out;
+    memcpy(b, q, kept * sizeof *b);
+    rl__qs_sort_field(b, t, kept, 3); /* CSPO */
+    if ((st = put_cspo(qs, b, kept)) != RL_OK) goto out;
+    rl__qs_sort_field(q, t, kept, 2); /* OSPC */
+    if ((st = put_sorted(qs, IX_OSPC, q, kept, 0, NULL)) != RL_OK) goto out;
+    memcpy(b, q, kept * sizeof *b);
+    rl__qs_sort_field(b, t, kept, 3); /* COSP */
+    if ((st = put_sorted(qs, IX_COSP, b, kept, 0, NULL)) != RL_OK) goto out;
+    rl__qs_sort_field(q, t, kept, 1); /* POSC */
+    if ((st = put_sorted(qs, IX_POSC, q, kept, 0, NULL)) != RL_OK) goto out;
+    rl__qs_sort_field(q, t, kept, 3); /* CPOS */
+    st = put_sorted(qs, IX_CPOS, q, kept, 0, NULL);
+out:
+    free(b);
+    free(t);
     return st;
 }
 

@@ -57,6 +57,12 @@ struct rl_qs_iter {
 };
 
 
+/* qs_sort.c: stable LSD radix sort of n quads by one field (0 s, 1 p, 2 o,
+ * 3 c), or by a whole order (fields most significant first); tmp is scratch
+ * space for n quads, the result is in q. */
+void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f);
+void rl__qs_sort(rl_quad *q, rl_quad *tmp, size_t n, const int order[4]);
+
 /* allocation with the fault-injection hook (rl__qs_fail_alloc_after) */
 void *rl__qs_alloc(size_t n);
 void *rl__qs_calloc(size_t a, size_t b);

@@ -3,7 +3,7 @@
 #include "testutil.h"
 
 #define NQ 3000
-static rl_quad model[NQ];
+static rl_quad model[12 * 6 * 12 * 4]; /* every distinct quad add_random can make */
 static size_t nmodel;
 
 static unsigned long long rng = 88172645463325252ull;
@@ -31,17 +31,33 @@ static rl_qs *open_store(const char *dir)
     return qs;
 }
 
-/* Fill with random quads (ids 1..12 in s/p/o, graphs 0..3), duplicates included. */
-static void fill(rl_qs *qs)
+/* Ids 1..12 (0 stays 0, "no graph"), spread over several bytes when
+ * `wide` so that each of bytes 5, 3 and 0 decides some comparisons (ties
+ * in the higher ones): the radix passes of a large flush skip bytes every id
+ * shares, and must not skip one of these. */
+static int wide;
+static rl_id idv(rl_id v)
 {
-    nmodel = 0;
+    return wide && v ? (v / 6 + 1) << 40 | (v / 2 % 3 + 1) << 24 | (v % 2 + 1) : v;
+}
+
+/* Adds n random quads (s, o from 12 ids, p from 6, graphs 0..3, duplicates
+ * included) in one transaction and keeps the model. */
+static void add_random(rl_qs *qs, int n)
+{
     CU_ASSERT_EQUAL_FATAL(rl_qs_write_begin(qs), RL_OK);
-    for (int i = 0; i < NQ; i++) {
-        rl_quad q = {rnd(12), rnd(6), rnd(12), rnd(4) - 1};
+    for (int i = 0; i < n; i++) {
+        rl_quad q = {idv(rnd(12)), idv(rnd(6)), idv(rnd(12)), idv(rnd(4) - 1)};
         CU_ASSERT_EQUAL_FATAL(rl_qs_add(qs, &q), RL_OK);
         if (!in_model(&q)) model[nmodel++] = q;
     }
     CU_ASSERT_EQUAL_FATAL(rl_qs_write_commit(qs), RL_OK);
+}
+
+static void fill(rl_qs *qs)
+{
+    nmodel = 0;
+    add_random(qs, NQ);
 }
 
 /* Compares one pattern scan with the brute-force answer. */
@@ -80,19 +96,16 @@ static void check_pattern(rl_qs *qs, rl_quad pat, rl_qs_graph_mode mode)
     CU_ASSERT_EQUAL(got, want);
 }
 
-static void test_all_pattern_shapes(void)
+/* Every pattern shape in every graph mode, the total and per-graph counts. */
+static void check_all(rl_qs *qs)
 {
-    char *dir = rl_test_tmpdir("qs");
-    rl_qs *qs = open_store(dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
-    fill(qs);
     uint64_t n = 0;
     CU_ASSERT_EQUAL(rl_qs_count(qs, &n), RL_OK);
     CU_ASSERT_EQUAL(n, nmodel);
     for (int shape = 0; shape < 8; shape++) {
         for (int trial = 0; trial < 6; trial++) {
-            rl_quad pat = {shape & 1 ? rnd(12) : 0, shape & 2 ? rnd(6) : 0,
-                           shape & 4 ? rnd(12) : 0, rnd(4) - 1};
+            rl_quad pat = {shape & 1 ? idv(rnd(12)) : 0, shape & 2 ? idv(rnd(6)) : 0,
+                           shape & 4 ? idv(rnd(12)) : 0, idv(rnd(4) - 1)};
             check_pattern(qs, pat, RL_QS_UNION);
             check_pattern(qs, pat, RL_QS_IN_GRAPH);
             check_pattern(qs, pat, RL_QS_ALL_QUADS);
@@ -103,13 +116,47 @@ static void test_all_pattern_shapes(void)
     size_t ng = 0;
     CU_ASSERT_EQUAL(rl_qs_graphs(qs, &ids, &ng), RL_OK);
     CU_ASSERT_EQUAL(ng, 3);
-    for (rl_id c = 0; c < 4; c++) {
+    for (rl_id v = 0; v < 4; v++) {
         uint64_t gc = 0, want = 0;
-        for (size_t i = 0; i < nmodel; i++) want += model[i].c == c;
-        CU_ASSERT_EQUAL(rl_qs_graph_count(qs, c, &gc), RL_OK);
+        for (size_t i = 0; i < nmodel; i++) want += model[i].c == idv(v);
+        CU_ASSERT_EQUAL(rl_qs_graph_count(qs, idv(v), &gc), RL_OK);
         CU_ASSERT_EQUAL(gc, want);
     }
     free(ids);
+}
+
+static void test_all_pattern_shapes(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
+    fill(qs);
+    check_all(qs);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+/* Large flushes take the radix path (one sort, the other orders derived by
+ * stable passes, appends past each index's end): the same answers, for a
+ * first batch into an empty store and for a second one whose keys interleave
+ * with stored ones and repeat some of them. */
+static void test_large_flushes(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    char err[256];
+    rl_qs *qs = NULL;
+    rl_qs_options o = {1ull << 30, 0, 0, 1}; /* default buffer: one flush per commit */
+    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    wide = 1;
+    nmodel = 0;
+    add_random(qs, 2000); /* about 45 % of the possible quads */
+    check_all(qs);
+    size_t first = nmodel;
+    add_random(qs, 6000); /* repeats many stored quads, adds ones between them */
+    CU_ASSERT(nmodel > first);
+    check_all(qs);
+    wide = 0;
     rl_qs_free(qs);
     rl_test_rmtree(dir);
     free(dir);
@@ -271,6 +318,7 @@ static void test_open_errors(void)
 int main(void)
 {
     static const rl_test_case cases[] = {{"all 16 pattern shapes vs brute force", test_all_pattern_shapes},
+                                         {"large flushes: radix orders, appends", test_large_flushes},
                                          {"abort changes nothing", test_abort_changes_nothing},
                                          {"remove and clear graph", test_remove_and_clear},
                                          {"persistence, long terms", test_persistence_and_long_terms},
