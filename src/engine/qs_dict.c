@@ -132,3 +132,46 @@ rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
     return st;
 }
 
+
+rl_status rl_qs_terms_prefixed(rl_qs *qs, const unsigned char *prefix, size_t n,
+                               rl_status (*fn)(void *ud, rl_id id, const unsigned char *b,
+                                               size_t len),
+                               void *ud)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    int owns = 0, rc;
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    if ((rc = mdb_cursor_open(txn, qs->t2i, &cur)) != 0) {
+        st = rl__qs_mdb_err(qs, rc, "scan terms");
+        goto out;
+    }
+    /* inline keys are the encodings: one range; then the digest-keyed ('H') ones */
+    for (int pass = 0; pass < 2 && st == RL_OK; pass++) {
+        MDB_val k = {pass ? 1 : n, pass ? (void *)"H" : (void *)prefix}, v, i, t;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && st == RL_OK;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            const unsigned char *kb = k.mv_data;
+            if (pass == 0 && (k.mv_size < n || memcmp(kb, prefix, n))) break;
+            if (pass == 1 && (!k.mv_size || kb[0] != 'H')) break;
+            if (v.mv_size != 8) continue;
+            rl_id id = rl__get_be64(v.mv_data);
+            if (pass == 0) {
+                st = fn(ud, id, kb, k.mv_size);
+                continue;
+            }
+            unsigned char idb[8];
+            rl__put_be64(idb, id);
+            i.mv_size = 8;
+            i.mv_data = idb;
+            if (mdb_get(txn, qs->i2t, &i, &t) == 0 && t.mv_size >= n && !memcmp(t.mv_data, prefix, n))
+                st = fn(ud, id, t.mv_data, t.mv_size);
+        }
+        if (rc && rc != MDB_NOTFOUND && st == RL_OK) st = rl__qs_mdb_err(qs, rc, "scan terms");
+    }
+out:
+    if (cur) mdb_cursor_close(cur);
+    rl__qs_read_release(qs, owns);
+    return st;
+}

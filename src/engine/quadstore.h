@@ -81,6 +81,17 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
 rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
                            void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud);
 
+/* Calls fn(ud, id, encoding, length) for every stored term whose encoding
+ * starts with the `n` bytes of `prefix` (e.g. 'U' + an IRI prefix), in
+ * encoding order, then the long ones (keyed by digest, read back and
+ * checked).  The bytes are valid only during the call; fn returning non-OK
+ * stops the walk with that status.  Reads the write transaction if one is
+ * open, else the shared snapshot.  Same thread rules as rl_qs_find. */
+rl_status rl_qs_terms_prefixed(rl_qs *qs, const unsigned char *prefix, size_t n,
+                               rl_status (*fn)(void *ud, rl_id id, const unsigned char *b,
+                                               size_t len),
+                               void *ud);
+
 /* Adds a quad (ids from rl_qs_term_id).  Inside a write transaction the quad
  * is buffered and flushed sorted; outside one, it is committed at once. */
 rl_status rl_qs_add(rl_qs *qs, const rl_quad *q);

@@ -304,6 +304,57 @@ static void test_fault_injection(void)
     free(dir);
 }
 
+typedef struct {
+    int n, stop_at;
+    size_t bytes;
+} prefix_seen;
+
+static rl_status on_prefixed(void *ud, rl_id id, const unsigned char *b, size_t len)
+{
+    prefix_seen *ps = ud;
+    CU_ASSERT(id > 0);
+    CU_ASSERT(len >= 12 && !memcmp(b, "Uurn:x:test:", 12));
+    ps->bytes += len;
+    return ++ps->n == ps->stop_at ? RL_ERR_LIMIT : RL_OK;
+}
+
+/* Terms by encoding prefix: the inline range and the digest-keyed long terms,
+ * nothing else; a callback's error stops the walk and is returned. */
+static void test_terms_prefixed(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs *qs = open_store(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
+    static const char *terms[] = {"Uurn:x:test:a", "Uurn:x:test:b", "Uurn:x:test", "Uurn:x:tesu:a",
+                                  "Lurn:x:test:c", "Uurn:x:test:", "Uurn:x:tes"};
+    unsigned char big[600];
+    memcpy(big, "Uurn:x:test:", 12);
+    memset(big + 12, 'z', sizeof big - 12); /* longer than an inline key: keyed by digest */
+    unsigned char other[600];
+    memcpy(other, "Uurn:y:", 7);
+    memset(other + 7, 'z', sizeof other - 7);
+    rl_id id = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_write_begin(qs), RL_OK);
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++)
+        CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)terms[i], strlen(terms[i]), 1, &id), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, big, sizeof big, 1, &id), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, other, sizeof other, 1, &id), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_write_commit(qs), RL_OK);
+    prefix_seen ps = {0, 0, 0};
+    CU_ASSERT_EQUAL(rl_qs_terms_prefixed(qs, (const unsigned char *)"Uurn:x:test:", 12, on_prefixed, &ps), RL_OK);
+    CU_ASSERT_EQUAL(ps.n, 4); /* test:a, test:b, test: itself, the long one */
+    CU_ASSERT_EQUAL(ps.bytes, 13 + 13 + 12 + sizeof big);
+    prefix_seen stop = {0, 2, 0};
+    CU_ASSERT_EQUAL(rl_qs_terms_prefixed(qs, (const unsigned char *)"Uurn:x:test:", 12, on_prefixed, &stop), RL_ERR_LIMIT);
+    CU_ASSERT_EQUAL(stop.n, 2);
+    prefix_seen none = {0, 0, 0};
+    CU_ASSERT_EQUAL(rl_qs_terms_prefixed(qs, (const unsigned char *)"Uurn:q:", 7, on_prefixed, &none), RL_OK);
+    CU_ASSERT_EQUAL(none.n, 0);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_open_errors(void)
 {
     char err[256];
@@ -323,6 +374,7 @@ int main(void)
                                          {"remove and clear graph", test_remove_and_clear},
                                          {"persistence, long terms", test_persistence_and_long_terms},
                                          {"fault injection: fail allocation N", test_fault_injection},
+                                         {"terms by encoding prefix", test_terms_prefixed},
                                          {"open errors", test_open_errors},
                                          {NULL, NULL}};
     return rl_test_main("quadstore", cases);
