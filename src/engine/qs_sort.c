@@ -4,20 +4,53 @@
 
 #include <string.h>
 
-static rl_id field_of(const rl_quad *q, int f)
+static inline rl_id field_of(const rl_quad *q, int f)
 {
     return f == 0 ? q->s : f == 1 ? q->p : f == 2 ? q->o : q->c;
 }
+
+/* Stable partition of n quads whose field f takes exactly the two values lo
+ * < hi: one pass instead of a radix pass per differing byte (a batch's
+ * quads are in its own graph and a few in the provenance graph). */
+static void partition2(rl_quad *q, rl_quad *tmp, size_t n, int f, rl_id lo)
+{
+    size_t a = 0, nlo = 0;
+    for (size_t i = 0; i < n; i++) nlo += field_of(&q[i], f) == lo;
+    size_t b = nlo;
+    for (size_t i = 0; i < n; i++) tmp[field_of(&q[i], f) == lo ? a++ : b++] = q[i];
+    memcpy(q, tmp, n * sizeof *q);
+}
+
+/* The radix passes of one field, with the field fixed at compile time in
+ * each expansion (the scatter loop is the hot loop of a flush). */
+#define SCATTER(FIELD)                                                                        \
+    for (size_t i = 0; i < n; i++) dst[c[(src[i].FIELD >> (8 * b)) & 0xff]++] = src[i]
 
 /* One stable LSD radix pass per byte of field f that is not the same in
  * every quad.  q and tmp hold n quads; the result ends in q. */
 void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
 {
     size_t count[8][256];
+    if (n < 2) return;
     memset(count, 0, sizeof count);
+    rl_id v0 = field_of(&q[0], f), v1 = v0;
+    int distinct = 1; /* 1, 2, or 3 meaning "more" */
     for (size_t i = 0; i < n; i++) {
         rl_id v = field_of(&q[i], f);
         for (int b = 0; b < 8; b++) count[b][(v >> (8 * b)) & 0xff]++;
+        if (v != v0 && distinct < 3) {
+            if (distinct == 1) {
+                v1 = v;
+                distinct = 2;
+            } else if (v != v1) {
+                distinct = 3;
+            }
+        }
+    }
+    if (distinct == 1) return;
+    if (distinct == 2) {
+        partition2(q, tmp, n, f, v0 < v1 ? v0 : v1);
+        return;
     }
     rl_quad *src = q, *dst = tmp;
     for (int b = 0; b < 8; b++) {
@@ -30,7 +63,12 @@ void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
             c[k] = pos;
             pos += m;
         }
-        for (size_t i = 0; i < n; i++) dst[c[(field_of(&src[i], f) >> (8 * b)) & 0xff]++] = src[i];
+        switch (f) {
+        case 0: SCATTER(s); break;
+        case 1: SCATTER(p); break;
+        case 2: SCATTER(o); break;
+        default: SCATTER(c); break;
+        }
         rl_quad *t = src;
         src = dst;
         dst = t;
