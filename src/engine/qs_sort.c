@@ -30,14 +30,14 @@ static void partition2(rl_quad *q, rl_quad *tmp, size_t n, int f, rl_id lo)
  * every quad.  q and tmp hold n quads; the result ends in q. */
 void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
 {
-    size_t count[8][256];
     if (n < 2) return;
-    memset(count, 0, sizeof count);
-    rl_id v0 = field_of(&q[0], f), v1 = v0;
+    /* first pass: which bytes differ anywhere, and whether there are just two values */
+    rl_id v0 = field_of(&q[0], f), v1 = v0, any = 0, all = ~(rl_id)0;
     int distinct = 1; /* 1, 2, or 3 meaning "more" */
     for (size_t i = 0; i < n; i++) {
         rl_id v = field_of(&q[i], f);
-        for (int b = 0; b < 8; b++) count[b][(v >> (8 * b)) & 0xff]++;
+        any |= v;
+        all &= v;
         if (v != v0 && distinct < 3) {
             if (distinct == 1) {
                 v1 = v;
@@ -52,15 +52,22 @@ void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
         partition2(q, tmp, n, f, v0 < v1 ? v0 : v1);
         return;
     }
+    int bytes[8], nb = 0;
+    for (int b = 0; b < 8; b++)
+        if (((any ^ all) >> (8 * b)) & 0xff) bytes[nb++] = b; /* the others would not move a quad */
+    size_t count[8][256];
+    memset(count, 0, (size_t)nb * sizeof count[0]);
+    for (size_t i = 0; i < n; i++) {
+        rl_id v = field_of(&q[i], f);
+        for (int k = 0; k < nb; k++) count[k][(v >> (8 * bytes[k])) & 0xff]++;
+    }
     rl_quad *src = q, *dst = tmp;
-    for (int b = 0; b < 8; b++) {
-        size_t *c = count[b], pos = 0;
-        int trivial = 0;
-        for (int k = 0; k < 256 && !trivial; k++) trivial = c[k] == n;
-        if (trivial) continue; /* every quad has this byte: the pass would not move one */
-        for (int k = 0; k < 256; k++) {
-            size_t m = c[k];
-            c[k] = pos;
+    for (int k = 0; k < nb; k++) {
+        size_t *c = count[k], pos = 0;
+        int b = bytes[k];
+        for (int j = 0; j < 256; j++) {
+            size_t m = c[j];
+            c[j] = pos;
             pos += m;
         }
         switch (f) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,17 +353,17 @@ static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta
     return rc ? rl__qs_mdb_err(qs, rc, "graph count") : RL_OK;
 }
 
-/* Puts n sorted quads into index ix through one cursor.  From the first key
- * above the index's last key on (bulk loads: new ids and a new graph sort
- * last), LMDB appends without searching.  With `dedup`, keys already present
- * are dropped from q and the survivors are compacted; *kept gets their
- * number. */
-static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, size_t *kept)
+/* Puts n sorted quads into index ix through one cursor, skipping repeats of
+ * the previous quad and keys already stored (MDB_NOOVERWRITE: a stored key
+ * is not written again).  From the first key above the index's last key on
+ * (bulk loads: new ids and a new graph sort last), LMDB appends without
+ * searching.  With `count` (the CSPO pass, sorted by graph) the quads newly
+ * added are counted per graph. */
+static rl_status put_sorted(rl_qs *qs, int ix, const rl_quad *q, size_t n, int count)
 {
     MDB_cursor *cur = NULL;
     unsigned char key[32], last[32];
     MDB_val k = {32, key}, lk, lv, empty = {0, ""};
-    size_t out = 0;
     rl_status st = RL_OK;
     int rc = mdb_cursor_open(qs->wtxn, qs->ix[ix], &cur);
     if (rc) return rl__qs_mdb_err(qs, rc, "write index");
@@ -373,87 +374,141 @@ static rl_status put_sorted(rl_qs *qs, int ix, rl_quad *q, size_t n, int dedup, 
         else if (rc == 0 && lk.mv_size == 32) memcpy(last, lk.mv_data, 32);
         else append = -1; /* not a quad key: never append */
     }
-    for (size_t i = 0; i < n; i++) {
-        if (dedup && out && !cmp_order(&q[out - 1], &q[i], (void *)ix_order[ix])) continue;
+    rl_id graph = 0;
+    int64_t added = 0;
+    for (size_t i = 0; i < n && st == RL_OK; i++) {
+        if (i && !memcmp(&q[i - 1], &q[i], sizeof *q)) continue;
+        if (count && (i == 0 || q[i].c != graph)) {
+            if (added) st = graph_count_add(qs, qs->wtxn, graph, added);
+            graph = q[i].c;
+            added = 0;
+        }
         quad_key(&q[i], ix, key);
         if (append == 0 && memcmp(key, last, 32) > 0) append = 1; /* sorted: the rest too */
-        rc = mdb_cursor_put(cur, &k, &empty,
-                            append == 1 ? MDB_APPEND : (dedup ? MDB_NOOVERWRITE : 0));
+        rc = mdb_cursor_put(cur, &k, &empty, append == 1 ? MDB_APPEND : MDB_NOOVERWRITE);
         if (rc == MDB_KEYEXIST && append != 1) continue;
-        if (rc) { /* KEYEXIST when appending would mean the keys were not sorted */
+        if (rc) /* KEYEXIST when appending would mean the keys were not sorted */
             st = rl__qs_mdb_err(qs, rc, "write index");
-            break;
-        }
-        q[out++] = q[i];
+        else added++;
     }
+    if (st == RL_OK && count && added) st = graph_count_add(qs, qs->wtxn, graph, added);
     mdb_cursor_close(cur);
-    if (kept) *kept = out;
     return st;
 }
 
-/* Puts the CSPO-ordered quads and adds their per-graph counts. */
-static rl_status put_cspo(rl_qs *qs, rl_quad *q, size_t n)
+/* Below this many quads a comparison sort per index, in the writer's
+ * thread, is cheaper than radix passes and a sorter thread. */
+#define QS_RADIX_MIN 4096
+
+/* The sorter thread of a large flush and the writer (the transaction's
+ * thread) share three arrays: the sorter derives each index's order while
+ * the writer puts the previous one, and waits before reusing an array until
+ * the writer is done with it.  Stage k (1..6) = SPOC CSPO OSPC COSP POSC CPOS. */
+typedef struct {
+    rl_quad *a, *b, *c, *t; /* t: the sorter's radix scratch */
+    size_t n;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int sorted, put; /* stages finished by the sorter / by the writer */
+    int stop;        /* the writer failed: the sorter ends at its next wait */
+} flush_pipe;
+
+static int pipe_wait(flush_pipe *fp, int *counter, int stage)
 {
-    rl_status st = put_sorted(qs, IX_CSPO, q, n, 0, NULL);
-    for (size_t i = 0; i < n && st == RL_OK;) { /* sorted by graph: one update per graph */
-        size_t j = i;
-        while (j < n && q[j].c == q[i].c) j++;
-        st = graph_count_add(qs, qs->wtxn, q[i].c, (int64_t)(j - i));
-        i = j;
-    }
-    return st;
+    pthread_mutex_lock(&fp->mu);
+    while (*counter < stage && !fp->stop) pthread_cond_wait(&fp->cv, &fp->mu);
+    int ok = !fp->stop;
+    pthread_mutex_unlock(&fp->mu);
+    return ok;
 }
 
-/* Below this many quads a comparison sort per index is cheaper than radix
- * passes (each pass clears 8 x 256 counters). */
-#define QS_RADIX_MIN 512
+static void pipe_post(flush_pipe *fp, int *counter, int stage)
+{
+    pthread_mutex_lock(&fp->mu);
+    *counter = stage;
+    pthread_cond_broadcast(&fp->cv);
+    pthread_mutex_unlock(&fp->mu);
+}
+
+static void *flush_sorter(void *ud)
+{
+    flush_pipe *fp = ud;
+    size_t n = fp->n, sz = n * sizeof *fp->a;
+    rl__qs_sort(fp->a, fp->t, n, ix_order[IX_SPOC]);
+    pipe_post(fp, &fp->sorted, 1);
+    memcpy(fp->b, fp->a, sz);
+    rl__qs_sort_field(fp->b, fp->t, n, 3); /* CSPO */
+    pipe_post(fp, &fp->sorted, 2);
+    memcpy(fp->c, fp->a, sz);
+    rl__qs_sort_field(fp->c, fp->t, n, 2); /* OSPC */
+    pipe_post(fp, &fp->sorted, 3);
+    if (!pipe_wait(fp, &fp->put, 1)) return NULL; /* a (SPOC) put */
+    memcpy(fp->a, fp->c, sz);
+    rl__qs_sort_field(fp->a, fp->t, n, 3); /* COSP */
+    pipe_post(fp, &fp->sorted, 4);
+    if (!pipe_wait(fp, &fp->put, 2)) return NULL; /* b (CSPO) put */
+    memcpy(fp->b, fp->c, sz);
+    rl__qs_sort_field(fp->b, fp->t, n, 1); /* POSC */
+    pipe_post(fp, &fp->sorted, 5);
+    if (!pipe_wait(fp, &fp->put, 3)) return NULL; /* c (OSPC) put */
+    memcpy(fp->c, fp->b, sz);
+    rl__qs_sort_field(fp->c, fp->t, n, 3); /* CPOS */
+    pipe_post(fp, &fp->sorted, 6);
+    return NULL;
+}
 
 /* Writes the buffered quads, each index in its key order so LMDB inserts
- * sequentially.  Large buffers are ordered once (SPOC, radix) and every other
- * order is derived by stable radix passes on one field: by o gives OSPC, then
- * by p POSC; by c turns SPOC, OSPC, POSC into CSPO, COSP, CPOS.  Needs two
- * scratch arrays of the buffer's size (RL_ERR_NOMEM if they cannot be had;
- * the caller's transaction is then void). */
+ * sequentially.  Large buffers: SPOC is ordered once by radix passes and
+ * every other order derived by stable passes on one field (by o: OSPC, then
+ * by p: POSC; by c: CSPO, COSP, CPOS), in a sorter thread while this thread
+ * puts (docs/modules/quadstore.md).  Needs three arrays of the buffer's size
+ * besides it (RL_ERR_NOMEM if they cannot be had; the transaction is then
+ * void); without a thread, the small path runs instead. */
 static rl_status qs_flush(rl_qs *qs)
 {
-    size_t n = qs->npending, kept = 0;
+    size_t n = qs->npending;
     if (n == 0) return RL_OK;
-    rl_quad *q = qs->pending, *b = NULL, *t = NULL;
+    rl_quad *q = qs->pending;
     rl_status st = RL_OK;
     qs->npending = 0;
-    if (n < QS_RADIX_MIN) {
-        qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[IX_SPOC]);
-        st = put_sorted(qs, IX_SPOC, q, n, 1, &kept); /* drops quads already stored */
-        for (int ix = 1; ix < IX_N && st == RL_OK; ix++) {
-            qsort_r(q, kept, sizeof *q, cmp_order, (void *)ix_order[ix]);
-            st = ix == IX_CSPO ? put_cspo(qs, q, kept) : put_sorted(qs, ix, q, kept, 0, NULL);
+    flush_pipe fp = {q, NULL, NULL, NULL, n, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+    pthread_t th;
+    int started = 0;
+    if (n >= QS_RADIX_MIN) {
+        fp.b = rl__qs_alloc(n * sizeof *q);
+        fp.c = rl__qs_alloc(n * sizeof *q);
+        fp.t = rl__qs_alloc(n * sizeof *q);
+        if (!fp.b || !fp.c || !fp.t) {
+            st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "write buffer (%zu quads)", n);
+            goto out;
         }
-        return st;
+        started = pthread_create(&th, NULL, flush_sorter, &fp) == 0;
     }
-    b = rl__qs_alloc(n * sizeof *b);
-    t = rl__qs_alloc(n * sizeof *t);
-    if (!b || !t) {
-        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "write buffer (%zu quads)", n);
+    if (!started) { /* small, or no thread to be had: sort each order here */
+        for (int ix = 0; ix < IX_N && st == RL_OK; ix++) {
+            qsort_r(q, n, sizeof *q, cmp_order, (void *)ix_order[ix]);
+            st = put_sorted(qs, ix, q, n, ix == IX_CSPO);
+        }
         goto out;
     }
-    rl__qs_sort(q, t, n, ix_order[IX_SPOC]);
-    st = put_sorted(qs, IX_SPOC, q, n, 1, &kept);
-    if (st != RL_OK) goto out;
-    memcpy(b, q, kept * sizeof *b);
-    rl__qs_sort_field(b, t, kept, 3); /* CSPO */
-    if ((st = put_cspo(qs, b, kept)) != RL_OK) goto out;
-    rl__qs_sort_field(q, t, kept, 2); /* OSPC */
-    if ((st = put_sorted(qs, IX_OSPC, q, kept, 0, NULL)) != RL_OK) goto out;
-    memcpy(b, q, kept * sizeof *b);
-    rl__qs_sort_field(b, t, kept, 3); /* COSP */
-    if ((st = put_sorted(qs, IX_COSP, b, kept, 0, NULL)) != RL_OK) goto out;
-    rl__qs_sort_field(q, t, kept, 1); /* POSC */
-    if ((st = put_sorted(qs, IX_POSC, q, kept, 0, NULL)) != RL_OK) goto out;
-    rl__qs_sort_field(q, t, kept, 3); /* CPOS */
-    st = put_sorted(qs, IX_CPOS, q, kept, 0, NULL);
+    static const int stage_ix[6] = {IX_SPOC, IX_CSPO, IX_OSPC, IX_COSP, IX_POSC, IX_CPOS};
+    for (int k = 0; k < 6 && st == RL_OK; k++) {
+        pipe_wait(&fp, &fp.sorted, k + 1);
+        const rl_quad *arr = k == 0 || k == 3 ? fp.a : k == 1 || k == 4 ? fp.b : fp.c;
+        st = put_sorted(qs, stage_ix[k], arr, n, stage_ix[k] == IX_CSPO);
+        if (st == RL_OK) pipe_post(&fp, &fp.put, k + 1);
+    }
+    if (st != RL_OK) { /* let the sorter leave its wait */
+        pthread_mutex_lock(&fp.mu);
+        fp.stop = 1;
+        pthread_cond_broadcast(&fp.cv);
+        pthread_mutex_unlock(&fp.mu);
+    }
+    pthread_join(th, NULL);
 out:
-    free(b);
-    free(t);
+    free(fp.b);
+    free(fp.c);
+    free(fp.t);
     return st;
 }
 

@@ -33,8 +33,8 @@ typedef struct rl_qs_iter rl_qs_iter;
 
 typedef struct rl_qs_options {
     uint64_t map_size;      /* LMDB map size in bytes (0 = 256 GiB) */
-    size_t pending_max;     /* quads buffered before a sorted flush (0 = 4Mi = 128 MiB; a flush
-                             * takes twice that again as scratch) */
+    size_t pending_max;     /* quads buffered before a sorted flush (0 = 4Mi = 128 MiB;
+                             * a large flush takes three times that again) */
     int read_only;          /* open without write access */
     int no_sync;            /* skip fsync on commit (benchmarks/tests only) */
 } rl_qs_options;

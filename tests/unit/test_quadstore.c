@@ -152,7 +152,7 @@ static void test_large_flushes(void)
     CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
     wide = 1;
     nmodel = 0;
-    add_random(qs, 2000); /* about 45 % of the possible quads */
+    add_random(qs, 5000); /* about 75 % of the possible quads */
     check_all(qs);
     size_t first = nmodel;
     add_random(qs, 6000); /* repeats many stored quads, adds ones between them */
@@ -164,7 +164,7 @@ static void test_large_flushes(void)
     CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
     two_graphs = 1;
     nmodel = 0;
-    add_random(qs, 2000);
+    add_random(qs, 5000);
     check_all(qs);
     add_random(qs, 6000);
     check_all(qs);
