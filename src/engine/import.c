@@ -414,14 +414,18 @@ static int lookup_covers(const char *decl, const char *p, const char *s)
 }
 
 /* A triple with a lookup predicate joins the table. */
+static rl_status lookup_note_str(rl_batch *b, const char *ps, const char *ss, const char *os)
+{
+    for (const char *const *l = b->fmt->lookups; b->lookup && ss && os && *l; l++)
+        if (lookup_covers(*l, ps, ss)) return rl_lookup_add(b->lookup, ps, ss, os);
+    return RL_OK;
+}
+
 static rl_status lookup_note(rl_batch *b, const raptor_term *s, const raptor_term *p,
                              const raptor_term *o)
 {
     if (!b->lookup || p->type != RAPTOR_TERM_TYPE_URI) return RL_OK;
-    const char *ps = term_str(p), *ss = term_str(s), *os = term_str(o);
-    for (const char *const *l = b->fmt->lookups; ss && os && *l; l++)
-        if (lookup_covers(*l, ps, ss)) return rl_lookup_add(b->lookup, ps, ss, os);
-    return RL_OK;
+    return lookup_note_str(b, term_str(p), term_str(s), term_str(o));
 }
 
 rl_status rl_batch_add(rl_batch *b, raptor_term *s, raptor_term *p, raptor_term *o)
@@ -610,15 +614,8 @@ static rl_status enc_string(rl_buf *out, const char *iri_or_lex, int literal, co
 static rl_status add_strings(rl_batch *b, const char *s, const char *p, const char *o,
                              int literal, const char *dt)
 {
-    rl_status r = RL_OK;
-    if (b->lookup) {
-        for (const char *const *l = b->fmt->lookups; *l; l++)
-            if (lookup_covers(*l, p, s)) {
-                r = rl_lookup_add(b->lookup, p, s, o);
-                break;
-            }
-        if (r != RL_OK) return rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
-    }
+    rl_status r = lookup_note_str(b, p, s, o);
+    if (r != RL_OK) return rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
     if (++b->triples > b->max_triples) {
         snprintf(b->msg, sizeof b->msg, "more than %llu triples (the import limit)",
                  (unsigned long long)b->max_triples);

@@ -11,7 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define QS_FORMAT_VERSION 1
+/* Store formats: 1 = quad keys of four 8-byte big-endian ids (32 bytes);
+ * 2 = each id as a length byte and its significant bytes, big-endian (4-36
+ * bytes, same order).  New stores are 2; format-1 stores keep their keys. */
+#define QS_FORMAT_VERSION 2
+#define QS_FORMAT_OLDEST 1
 
 static const int ix_order[IX_N][4] = {
     {0, 1, 2, 3}, {1, 2, 0, 3}, {2, 0, 1, 3}, {3, 0, 1, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}};
@@ -65,13 +69,57 @@ static void quad_set(rl_quad *q, int f, rl_id v)
     else if (f == 2) q->o = v;
     else q->c = v;
 }
-static void quad_key(const rl_quad *q, int ix, unsigned char key[32])
+/* Writes the key of q in index ix's order; returns its length. */
+static size_t quad_key(const rl_qs *qs, const rl_quad *q, int ix, unsigned char key[QS_KEY_MAX])
 {
-    for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
+    if (qs->format == 1) {
+        for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
+        return 32;
+    }
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        rl_id v = quad_field(q, ix_order[ix][i]);
+        int len = 0;
+        while (len < 8 && (v >> (8 * len))) len++;
+        key[n++] = (unsigned char)len;
+        for (int b = len - 1; b >= 0; b--) key[n++] = (unsigned char)(v >> (8 * b));
+    }
+    return n;
 }
-static void key_quad(const unsigned char *key, int ix, rl_quad *q)
+
+/* The length of the first `fields` ids of a key (a scan prefix). */
+static size_t key_prefix_len(const rl_qs *qs, const unsigned char *key, size_t fields)
 {
-    for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], rl__get_be64(key + 8 * i));
+    if (qs->format == 1) return 8 * fields;
+    size_t n = 0;
+    for (size_t i = 0; i < fields; i++) n += 1 + key[n];
+    return n;
+}
+
+/* Reads a key of index ix back into q; 0 if it is not a quad key. */
+static int key_quad(const rl_qs *qs, const unsigned char *key, size_t len, int ix, rl_quad *q)
+{
+    if (qs->format == 1) {
+        if (len != 32) return 0;
+        for (int i = 0; i < 4; i++) quad_set(q, ix_order[ix][i], rl__get_be64(key + 8 * i));
+        return 1;
+    }
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (n >= len || key[n] > 8 || n + 1 + key[n] > len) return 0;
+        rl_id v = 0;
+        for (int b = 0; b < key[n]; b++) v = (v << 8) | key[n + 1 + b];
+        n += 1 + key[n];
+        quad_set(q, ix_order[ix][i], v);
+    }
+    return n == len;
+}
+
+/* LMDB's default key order: bytes, then the shorter first. */
+static int key_cmp(const unsigned char *a, size_t la, const unsigned char *b, size_t lb)
+{
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
 }
 
 /* ---- open / close ------------------------------------------------------- */
@@ -109,20 +157,22 @@ static rl_status qs_open_dbs(rl_qs *qs)
     /* format version: write on creation, check afterwards */
     MDB_val k = {7, "version"}, v;
     rc = mdb_get(txn, qs->meta, &k, &v);
+    qs->format = QS_FORMAT_VERSION;
     if (rc == MDB_NOTFOUND && !qs->read_only) {
-        uint32_t ver = QS_FORMAT_VERSION;
+        uint32_t ver = qs->format = qs->create_format;
         v.mv_size = sizeof ver;
         v.mv_data = &ver;
         rc = mdb_put(txn, qs->meta, &k, &v, 0);
     } else if (rc == 0) {
         uint32_t ver = 0;
         if (v.mv_size == sizeof ver) memcpy(&ver, v.mv_data, sizeof ver);
-        if (ver != QS_FORMAT_VERSION) {
+        if (ver < QS_FORMAT_OLDEST || ver > QS_FORMAT_VERSION) {
             mdb_txn_abort(txn);
             return rl_errorf(qs->err, sizeof qs->err, RL_ERR_STORE,
-                             "store format version %u, this rootline reads %u", ver,
-                             QS_FORMAT_VERSION);
+                             "store format version %u, this rootline reads %u to %u", ver,
+                             QS_FORMAT_OLDEST, QS_FORMAT_VERSION);
         }
+        qs->format = (int)ver;
     } else if (rc == MDB_NOTFOUND) {
         rc = 0;
     }
@@ -145,6 +195,11 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
     if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
     qs->read_only = opt && opt->read_only;
     qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 22);
+    qs->create_format = opt && opt->format ? opt->format : QS_FORMAT_VERSION;
+    if (qs->create_format < QS_FORMAT_OLDEST || qs->create_format > QS_FORMAT_VERSION) {
+        st = rl_errorf(err, cap, RL_ERR_USAGE, "lmdb: no store format %d", qs->create_format);
+        goto out;
+    }
     if (!qs->read_only && mkdir_p(dir) != 0) {
         st = rl_errorf(err, cap, RL_ERR_IO, "lmdb: cannot create directory %s: %s", dir,
                        strerror(errno));
@@ -362,8 +417,9 @@ static rl_status graph_count_add(rl_qs *qs, MDB_txn *txn, rl_id c, int64_t delta
 static rl_status put_sorted(rl_qs *qs, int ix, const rl_quad *q, size_t n, int count)
 {
     MDB_cursor *cur = NULL;
-    unsigned char key[32], last[32];
-    MDB_val k = {32, key}, lk, lv, empty = {0, ""};
+    unsigned char key[QS_KEY_MAX], last[QS_KEY_MAX];
+    size_t nlast = 0;
+    MDB_val k = {0, key}, lk, lv, empty = {0, ""};
     rl_status st = RL_OK;
     int rc = mdb_cursor_open(qs->wtxn, qs->ix[ix], &cur);
     if (rc) return rl__qs_mdb_err(qs, rc, "write index");
@@ -371,7 +427,7 @@ static rl_status put_sorted(rl_qs *qs, int ix, const rl_quad *q, size_t n, int c
     if (n) {
         rc = mdb_cursor_get(cur, &lk, &lv, MDB_LAST);
         if (rc == MDB_NOTFOUND) append = 1;
-        else if (rc == 0 && lk.mv_size == 32) memcpy(last, lk.mv_data, 32);
+        else if (rc == 0 && lk.mv_size <= QS_KEY_MAX) memcpy(last, lk.mv_data, nlast = lk.mv_size);
         else append = -1; /* not a quad key: never append */
     }
     rl_id graph = 0;
@@ -383,8 +439,8 @@ static rl_status put_sorted(rl_qs *qs, int ix, const rl_quad *q, size_t n, int c
             graph = q[i].c;
             added = 0;
         }
-        quad_key(&q[i], ix, key);
-        if (append == 0 && memcmp(key, last, 32) > 0) append = 1; /* sorted: the rest too */
+        k.mv_size = quad_key(qs, &q[i], ix, key);
+        if (append == 0 && key_cmp(key, k.mv_size, last, nlast) > 0) append = 1; /* sorted: the rest too */
         rc = mdb_cursor_put(cur, &k, &empty, append == 1 ? MDB_APPEND : MDB_NOOVERWRITE);
         if (rc == MDB_KEYEXIST && append != 1) continue;
         if (rc) /* KEYEXIST when appending would mean the keys were not sorted */
@@ -554,14 +610,14 @@ rl_status rl_qs_remove(rl_qs *qs, const rl_quad *q, int *removed)
     }
     rl_status st = qs_flush(qs);
     if (st != RL_OK) return st;
-    unsigned char key[32];
-    MDB_val k = {32, key};
-    quad_key(q, IX_SPOC, key);
+    unsigned char key[QS_KEY_MAX];
+    MDB_val k = {0, key};
+    k.mv_size = quad_key(qs, q, IX_SPOC, key);
     int rc = mdb_del(qs->wtxn, qs->ix[IX_SPOC], &k, NULL);
     if (rc == MDB_NOTFOUND) return RL_OK;
     if (rc) return rl__qs_mdb_err(qs, rc, "remove");
     for (int ix = 1; ix < IX_N; ix++) {
-        quad_key(q, ix, key);
+        k.mv_size = quad_key(qs, q, ix, key);
         rc = mdb_del(qs->wtxn, qs->ix[ix], &k, NULL);
         if (rc) return rl__qs_mdb_err(qs, rc, "remove from index");
     }
@@ -741,10 +797,10 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
     it->qs = qs;
     it->mode = mode;
     it->ix = choose_index(pattern, mode, &it->plen);
-    unsigned char key[32];
-    quad_key(pattern, it->ix, key);
-    memcpy(it->prefix, key, it->plen * 8);
-    it->plen *= 8;
+    unsigned char key[QS_KEY_MAX];
+    quad_key(qs, pattern, it->ix, key);
+    it->plen = key_prefix_len(qs, key, it->plen);
+    memcpy(it->prefix, key, it->plen);
     rl_status st = rl__qs_read_acquire(qs, &it->txn, &it->owns_read);
     if (st != RL_OK) {
         free(it);
@@ -788,8 +844,11 @@ int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
             rl__qs_mdb_err(it->qs, rc, "scan");
             return -1;
         }
-        if (k.mv_size != 32 || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
-        key_quad(k.mv_data, it->ix, q);
+        if (k.mv_size < it->plen || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
+        if (!key_quad(it->qs, k.mv_data, k.mv_size, it->ix, q)) {
+            rl__qs_mdb_err(it->qs, MDB_CORRUPTED, "scan: not a quad key");
+            return -1;
+        }
         if (it->mode == RL_QS_UNION) {
             /* C is the last key field here, so copies of one triple in several
              * graphs are adjacent: report the triple once */

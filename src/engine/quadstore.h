@@ -37,6 +37,8 @@ typedef struct rl_qs_options {
                              * a large flush takes three times that again) */
     int read_only;          /* open without write access */
     int no_sync;            /* skip fsync on commit (benchmarks/tests only) */
+    int format;             /* key format of a new store (0 = newest; 1 for tests
+                             * of stores made by earlier versions) */
 } rl_qs_options;
 
 /* How rl_qs_find treats the context position. */

@@ -8,6 +8,7 @@
 #include <lmdb.h>
 
 #define QS_KEY_INLINE_MAX 480 /* longer term encodings are keyed by SHA-256 */
+#define QS_KEY_MAX 36 /* a quad key: 4 x (length byte + up to 8 id bytes) */
 #define QS_CACHE_SLOTS (1u << 20) /* 32 MiB of slots; keys are copies */
 
 enum { IX_SPOC, IX_POSC, IX_OSPC, IX_CSPO, IX_CPOS, IX_COSP, IX_N };
@@ -37,6 +38,7 @@ struct rl_qs {
     size_t npending, cappending, pending_max;
     cache_slot *cache;  /* term -> id, direct-mapped */
     int read_only;
+    int format, create_format; /* the store's key format; the one a new store gets */
     uint64_t generation; /* aborted write transactions so far */
     char err[512];
 };
@@ -48,7 +50,7 @@ struct rl_qs_iter {
     int owns_read; /* holds a reference on qs->rtxn */
     MDB_cursor *cur;
     int ix;
-    unsigned char prefix[32];
+    unsigned char prefix[QS_KEY_MAX];
     size_t plen;
     rl_qs_graph_mode mode;
     int started;

@@ -343,7 +343,7 @@ static int opt_flag(librdf_hash *options, const char *key)
 static int lmdb_init(librdf_storage *storage, const char *name, librdf_hash *options)
 {
     char err[512];
-    rl_qs_options o = {0, 0, 0, 0};
+    rl_qs_options o = {0, 0, 0, 0, 0};
     lmdb_inst *in = calloc(1, sizeof *in);
     int rc = 1;
     if (!in) goto out;

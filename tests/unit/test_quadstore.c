@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #define NQ 3000
+static int test_format = 2; /* key format of the stores made; the suite runs for 2 and 1 */
 static rl_quad model[12 * 6 * 12 * 4]; /* every distinct quad add_random can make */
 static size_t nmodel;
 
@@ -26,7 +27,7 @@ static rl_qs *open_store(const char *dir)
 {
     char err[256];
     rl_qs *qs = NULL;
-    rl_qs_options o = {1ull << 30, 500, 0, 1}; /* small pending buffer: many flushes */
+    rl_qs_options o = {1ull << 30, 500, 0, 1, test_format}; /* small pending buffer: many flushes */
     CU_ASSERT_EQUAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
     return qs;
 }
@@ -148,7 +149,7 @@ static void test_large_flushes(void)
     char *dir = rl_test_tmpdir("qs");
     char err[256];
     rl_qs *qs = NULL;
-    rl_qs_options o = {1ull << 30, 0, 0, 1}; /* default buffer: one flush per commit */
+    rl_qs_options o = {1ull << 30, 0, 0, 1, test_format}; /* default buffer: one flush per commit */
     CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
     wide = 1;
     nmodel = 0;
@@ -284,7 +285,7 @@ static void test_fault_injection(void)
     rl_qs_free(qs);
     int failures = 0, success = 0;
     char err[256];
-    rl_qs_options o = {1ull << 30, 0, 0, 1}; /* default pending buffer: it grows */
+    rl_qs_options o = {1ull << 30, 0, 0, 1, test_format}; /* default pending buffer: it grows */
     for (unsigned n = 1; n < 200 && !success; n++) {
         rl__qs_fail_alloc_after(n);
         qs = NULL;
@@ -372,11 +373,47 @@ static void test_open_errors(void)
 {
     char err[256];
     rl_qs *qs = NULL;
-    rl_qs_options ro = {0, 0, 1, 0};
+    rl_qs_options ro = {0, 0, 1, 0, 0};
     CU_ASSERT_NOT_EQUAL(rl_qs_new("/nonexistent/dir/x", &ro, &qs, err, sizeof err), RL_OK);
     CU_ASSERT_PTR_NULL(qs);
     CU_ASSERT(strlen(err) > 0);
     CU_ASSERT_EQUAL(rl_qs_new("", NULL, &qs, err, sizeof err), RL_ERR_USAGE);
+    char *dir = rl_test_tmpdir("qs");
+    rl_qs_options bad = {0, 0, 0, 1, 3};
+    CU_ASSERT_EQUAL(rl_qs_new(dir, &bad, &qs, err, sizeof err), RL_ERR_USAGE);
+    CU_ASSERT_PTR_NULL(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
+/* A store keeps the key format it was made with: reopened with the default
+ * options (which would make a new store in the newest format) it reads and
+ * writes its own. */
+static void test_format_kept(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    char err[256];
+    rl_qs *qs = NULL;
+    rl_qs_options o = {1ull << 30, 0, 0, 1, test_format};
+    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    rl_quad a = {1, 2, 300000, 5}, b = {1, 2, (rl_id)1 << 40, 5}, got;
+    CU_ASSERT_EQUAL(rl_qs_add(qs, &a), RL_OK);
+    rl_qs_free(qs);
+    rl_qs_options dflt = {1ull << 30, 0, 0, 1, 0};
+    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &dflt, &qs, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_add(qs, &b), RL_OK);
+    rl_qs_iter *it = NULL;
+    rl_quad pat = {1, 2, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(rl_qs_find(qs, &pat, RL_QS_UNION, &it), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_iter_next(it, &got), 1);
+    CU_ASSERT_EQUAL(got.o, a.o);
+    CU_ASSERT_EQUAL(rl_qs_iter_next(it, &got), 1);
+    CU_ASSERT_EQUAL(got.o, b.o); /* in order: 300000 < 2^40 */
+    CU_ASSERT_EQUAL(rl_qs_iter_next(it, &got), 0);
+    rl_qs_iter_free(it);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
 }
 
 int main(void)
@@ -389,6 +426,9 @@ int main(void)
                                          {"fault injection: fail allocation N", test_fault_injection},
                                          {"terms by encoding prefix", test_terms_prefixed},
                                          {"open errors", test_open_errors},
+                                         {"a store keeps its key format", test_format_kept},
                                          {NULL, NULL}};
-    return rl_test_main("quadstore", cases);
+    int rc = rl_test_main("quadstore (key format 2)", cases);
+    test_format = 1; /* stores made by rootline before key format 2 */
+    return rl_test_main("quadstore (key format 1)", cases) | rc;
 }
