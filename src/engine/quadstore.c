@@ -486,30 +486,31 @@ static void pipe_post(flush_pipe *fp, int *counter, int stage)
     pthread_mutex_unlock(&fp->mu);
 }
 
+/* The six stages: array `dst` gets a copy of `src` ordered by one more
+ * stable pass on `field` (stage 1: the full SPOC sort in place), after the
+ * writer has put stage `after` (what `dst` held).  Arrays 0 1 2 = a b c. */
+static const struct {
+    int ix, dst, src, field, after;
+} flush_stage[6] = {
+    {IX_SPOC, 0, 0, -1, 0}, {IX_CSPO, 1, 0, 3, 0}, {IX_OSPC, 2, 0, 2, 0},
+    {IX_COSP, 0, 2, 3, 1},  {IX_POSC, 1, 2, 1, 2}, {IX_CPOS, 2, 1, 3, 3},
+};
+
 static void *flush_sorter(void *ud)
 {
     flush_pipe *fp = ud;
-    size_t n = fp->n, sz = n * sizeof *fp->a;
-    rl__qs_sort(fp->a, fp->t, n, ix_order[IX_SPOC]);
-    pipe_post(fp, &fp->sorted, 1);
-    memcpy(fp->b, fp->a, sz);
-    rl__qs_sort_field(fp->b, fp->t, n, 3); /* CSPO */
-    pipe_post(fp, &fp->sorted, 2);
-    memcpy(fp->c, fp->a, sz);
-    rl__qs_sort_field(fp->c, fp->t, n, 2); /* OSPC */
-    pipe_post(fp, &fp->sorted, 3);
-    if (!pipe_wait(fp, &fp->put, 1)) return NULL; /* a (SPOC) put */
-    memcpy(fp->a, fp->c, sz);
-    rl__qs_sort_field(fp->a, fp->t, n, 3); /* COSP */
-    pipe_post(fp, &fp->sorted, 4);
-    if (!pipe_wait(fp, &fp->put, 2)) return NULL; /* b (CSPO) put */
-    memcpy(fp->b, fp->c, sz);
-    rl__qs_sort_field(fp->b, fp->t, n, 1); /* POSC */
-    pipe_post(fp, &fp->sorted, 5);
-    if (!pipe_wait(fp, &fp->put, 3)) return NULL; /* c (OSPC) put */
-    memcpy(fp->c, fp->b, sz);
-    rl__qs_sort_field(fp->c, fp->t, n, 3); /* CPOS */
-    pipe_post(fp, &fp->sorted, 6);
+    rl_quad *arr[3] = {fp->a, fp->b, fp->c};
+    for (int k = 0; k < 6; k++) {
+        rl_quad *dst = arr[flush_stage[k].dst];
+        if (flush_stage[k].after && !pipe_wait(fp, &fp->put, flush_stage[k].after)) return NULL;
+        if (flush_stage[k].field < 0) {
+            rl__qs_sort(dst, fp->t, fp->n, ix_order[IX_SPOC]);
+        } else {
+            memcpy(dst, arr[flush_stage[k].src], fp->n * sizeof *dst);
+            rl__qs_sort_field(dst, fp->t, fp->n, flush_stage[k].field);
+        }
+        pipe_post(fp, &fp->sorted, k + 1);
+    }
     return NULL;
 }
 
@@ -547,11 +548,11 @@ static rl_status qs_flush(rl_qs *qs)
         }
         goto out;
     }
-    static const int stage_ix[6] = {IX_SPOC, IX_CSPO, IX_OSPC, IX_COSP, IX_POSC, IX_CPOS};
+    const rl_quad *arr[3] = {fp.a, fp.b, fp.c};
     for (int k = 0; k < 6 && st == RL_OK; k++) {
         pipe_wait(&fp, &fp.sorted, k + 1);
-        const rl_quad *arr = k == 0 || k == 3 ? fp.a : k == 1 || k == 4 ? fp.b : fp.c;
-        st = put_sorted(qs, stage_ix[k], arr, n, stage_ix[k] == IX_CSPO);
+        int ix = flush_stage[k].ix;
+        st = put_sorted(qs, ix, arr[flush_stage[k].dst], n, ix == IX_CSPO);
         if (st == RL_OK) pipe_post(&fp, &fp.put, k + 1);
     }
     if (st != RL_OK) { /* let the sorter leave its wait */
