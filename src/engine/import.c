@@ -159,11 +159,18 @@ static void on_statement(void *ud, raptor_statement *s)
 }
 
 /* ---- provenance --------------------------------------------------------- */
+/* The IRI a + b (b may be NULL) as a new term; NULL if out of memory. */
 static raptor_term *iri(imp *im, const char *a, const char *b)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s%s", a, b ? b : "");
-    return raptor_new_term_from_uri_string(im->rw, (const unsigned char *)buf);
+    size_t la = strlen(a), lb = b ? strlen(b) : 0;
+    char small[2048], *buf = la + lb < sizeof small ? small : malloc(la + lb + 1);
+    if (!buf) return NULL;
+    memcpy(buf, a, la);
+    if (lb) memcpy(buf + la, b, lb);
+    buf[la + lb] = 0;
+    raptor_term *t = raptor_new_term_from_counted_uri_string(im->rw, (const unsigned char *)buf, la + lb);
+    if (buf != small) free(buf);
+    return t;
 }
 
 static raptor_term *lit(imp *im, const char *v, const char *dt)

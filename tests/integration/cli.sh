@@ -96,4 +96,13 @@ expect_rc 0 "export one graph" $R export --graph http://example.org/g1
 check "graph export has 3 quads" test "$(wc -l <"$WORK/out")" -eq 3
 expect_rc 2 "export of an unknown graph" $R export --graph http://example.org/nope
 expect_rc 3 "store that cannot be opened" $R --store "lmdb:/proc/nope/x" stats
+
+# a source path longer than 2 KiB is recorded whole in the provenance
+LONG="$WORK"
+for i in 1 2 3 4 5 6 7 8 9 10; do LONG="$LONG/$(printf 'd%.0s' $(seq 1 240))"; done
+mkdir -p "$LONG"
+echo '<urn:long:a> <urn:long:b> <urn:long:c> .' >"$LONG/x.nt"
+expect_rc 0 "import a file whose path is ${#LONG} bytes long" $R --store "lmdb:$WORK/store-long" import "$LONG/x.nt"
+$R --store "lmdb:$WORK/store-long" query --format tsv 'SELECT ?f WHERE { GRAPH <urn:rootline:graph:provenance> { ?b <http://www.w3.org/ns/prov#wasDerivedFrom> ?f } }' >"$WORK/q-long"
+check "  ... its provenance names the whole path (no cut at 2048 bytes)" grep -qF "<file://$LONG/x.nt>" "$WORK/q-long"
 finish
