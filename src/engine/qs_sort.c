@@ -4,20 +4,15 @@
 
 #include <string.h>
 
-static inline rl_id field_of(const rl_quad *q, int f)
-{
-    return f == 0 ? q->s : f == 1 ? q->p : f == 2 ? q->o : q->c;
-}
-
 /* Stable partition of n quads whose field f takes exactly the two values lo
  * < hi: one pass instead of a radix pass per differing byte (a batch's
  * quads are in its own graph and a few in the provenance graph). */
 static void partition2(rl_quad *q, rl_quad *tmp, size_t n, int f, rl_id lo)
 {
     size_t a = 0, nlo = 0;
-    for (size_t i = 0; i < n; i++) nlo += field_of(&q[i], f) == lo;
+    for (size_t i = 0; i < n; i++) nlo += rl__quad_field(&q[i], f) == lo;
     size_t b = nlo;
-    for (size_t i = 0; i < n; i++) tmp[field_of(&q[i], f) == lo ? a++ : b++] = q[i];
+    for (size_t i = 0; i < n; i++) tmp[rl__quad_field(&q[i], f) == lo ? a++ : b++] = q[i];
     memcpy(q, tmp, n * sizeof *q);
 }
 
@@ -32,10 +27,10 @@ void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
 {
     if (n < 2) return;
     /* first pass: which bytes differ anywhere, and whether there are just two values */
-    rl_id v0 = field_of(&q[0], f), v1 = v0, any = 0, all = ~(rl_id)0;
+    rl_id v0 = rl__quad_field(&q[0], f), v1 = v0, any = 0, all = ~(rl_id)0;
     int distinct = 1; /* 1, 2, or 3 meaning "more" */
     for (size_t i = 0; i < n; i++) {
-        rl_id v = field_of(&q[i], f);
+        rl_id v = rl__quad_field(&q[i], f);
         any |= v;
         all &= v;
         if (v != v0 && distinct < 3) {
@@ -58,7 +53,7 @@ void rl__qs_sort_field(rl_quad *q, rl_quad *tmp, size_t n, int f)
     size_t count[8][256];
     memset(count, 0, (size_t)nb * sizeof count[0]);
     for (size_t i = 0; i < n; i++) {
-        rl_id v = field_of(&q[i], f);
+        rl_id v = rl__quad_field(&q[i], f);
         for (int k = 0; k < nb; k++) count[k][(v >> (8 * bytes[k])) & 0xff]++;
     }
     rl_quad *src = q, *dst = tmp;

@@ -58,10 +58,6 @@ uint64_t rl__get_be64(const unsigned char *p)
     for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
     return v;
 }
-static rl_id quad_field(const rl_quad *q, int f)
-{
-    return f == 0 ? q->s : f == 1 ? q->p : f == 2 ? q->o : q->c;
-}
 static void quad_set(rl_quad *q, int f, rl_id v)
 {
     if (f == 0) q->s = v;
@@ -73,12 +69,12 @@ static void quad_set(rl_quad *q, int f, rl_id v)
 static size_t quad_key(const rl_qs *qs, const rl_quad *q, int ix, unsigned char key[QS_KEY_MAX])
 {
     if (qs->format == 1) {
-        for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, quad_field(q, ix_order[ix][i]));
+        for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, rl__quad_field(q, ix_order[ix][i]));
         return 32;
     }
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
-        rl_id v = quad_field(q, ix_order[ix][i]);
+        rl_id v = rl__quad_field(q, ix_order[ix][i]);
         int len = 0;
         while (len < 8 && (v >> (8 * len))) len++;
         key[n++] = (unsigned char)len;
@@ -381,7 +377,7 @@ static int cmp_order(const void *a, const void *b, void *arg)
     const int *ord = arg;
     const rl_quad *x = a, *y = b;
     for (int i = 0; i < 4; i++) {
-        rl_id u = quad_field(x, ord[i]), w = quad_field(y, ord[i]);
+        rl_id u = rl__quad_field(x, ord[i]), w = rl__quad_field(y, ord[i]);
         if (u != w) return u < w ? -1 : 1;
     }
     return 0;
@@ -772,7 +768,7 @@ static int choose_index(const rl_quad *p, rl_qs_graph_mode mode, size_t *plen)
         size_t pl = 0;
         while (pl < 4) {
             int f = ix_order[ix][pl];
-            if (f == 3 ? mode != RL_QS_IN_GRAPH : quad_field(p, f) == 0) break;
+            if (f == 3 ? mode != RL_QS_IN_GRAPH : rl__quad_field(p, f) == 0) break;
             pl++;
         }
         if ((int)pl == bound) {

@@ -59,6 +59,12 @@ struct rl_qs_iter {
 };
 
 
+/* Field f of a quad: 0 s, 1 p, 2 o, 3 c. */
+static inline rl_id rl__quad_field(const rl_quad *q, int f)
+{
+    return f == 0 ? q->s : f == 1 ? q->p : f == 2 ? q->o : q->c;
+}
+
 /* qs_sort.c: stable LSD radix sort of n quads by one field (0 s, 1 p, 2 o,
  * 3 c), or by a whole order (fields most significant first); tmp is scratch
  * space for n quads, the result is in q. */
