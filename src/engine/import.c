@@ -493,14 +493,19 @@ typedef struct {
     rl_lookup *lookup;
     const char *pred;
     rl_id p;
-    rl_buf s, o;
+    rl_buf s, o;   /* the subject's IRI, the object's lookup string */
+    rl_status copy; /* copy_value's buffer status */
 } prefixed_lookup;
 
-static void copy_bytes(void *ud, const unsigned char *b, size_t n)
+/* The lookup string of an encoded term, 0-terminated, as term_str gives it:
+ * an IRI or a literal's lexical form; empty for a blank node. */
+static void copy_value(void *ud, const unsigned char *b, size_t n)
 {
-    rl_buf *o = ud;
-    rl_buf_clear(o);
-    if (rl_buf_append(o, b, n) != RL_OK || rl_buf_append(o, "", 1) != RL_OK) rl_buf_clear(o);
+    prefixed_lookup *pl = ud;
+    size_t len = 0;
+    const unsigned char *v = rl_term_value(b, n, &len);
+    rl_buf_clear(&pl->o);
+    if (v && (pl->copy = rl_buf_append(&pl->o, v, len)) == RL_OK) pl->copy = rl_buf_append(&pl->o, "", 1);
 }
 
 static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, size_t n)
@@ -514,16 +519,9 @@ static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, si
     if (r == RL_OK) r = rl_qs_find(pl->qs, &pat, RL_QS_UNION, &it);
     int more = 0;
     while (r == RL_OK && (more = rl_qs_iter_next(it, &q)) == 1) {
-        if ((r = rl_qs_term_bytes(pl->qs, q.o, copy_bytes, &pl->o)) != RL_OK) break;
-        if (!pl->o.len) {
-            r = RL_ERR_NOMEM;
-            break;
-        }
-        /* the lookup string: an IRI or a literal's lexical form (as term_str) */
-        const char *e = (const char *)pl->o.data, *v = NULL;
-        if (e[0] == 'U' || e[0] == 'L') v = e + 1;
-        else if (e[0] == 'T' || e[0] == 'G') v = e + strlen(e) + 1; /* after the 0 */
-        if (v && (size_t)(v - e) < pl->o.len) r = rl_lookup_add(pl->lookup, pl->pred, (const char *)pl->s.data, v);
+        pl->copy = RL_OK;
+        if ((r = rl_qs_term_bytes(pl->qs, q.o, copy_value, pl)) != RL_OK || (r = pl->copy) != RL_OK) break;
+        if (pl->o.len) r = rl_lookup_add(pl->lookup, pl->pred, (const char *)pl->s.data, (const char *)pl->o.data);
     }
     if (r == RL_OK && more < 0) r = RL_ERR_STORE;
     rl_qs_iter_free(it);
@@ -532,7 +530,7 @@ static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, si
 
 static rl_status lookup_preload_prefixed(imp *im, rl_qs *qs, const char *pred, const char *prefix)
 {
-    prefixed_lookup pl = {qs, im->lookup, pred, 0, {0}, {0}};
+    prefixed_lookup pl = {qs, im->lookup, pred, 0, {0}, {0}, RL_OK};
     rl_buf_init(&pl.s, 0);
     rl_buf_init(&pl.o, 0);
     rl_buf enc;
@@ -602,20 +600,6 @@ static rl_status add_owned(rl_batch *b, raptor_term *s, raptor_term *p, raptor_t
     return r;
 }
 
-static const char xsd_string_iri[] = "http://www.w3.org/2001/XMLSchema#string";
-
-/* Appends 'U' + iri (object_lex NULL) or a literal's encoding, exactly as
- * rl_term_encode writes the raptor term the librdf path builds. */
-static rl_status enc_string(rl_buf *out, const char *iri_or_lex, int literal, const char *dt)
-{
-    rl_status r;
-    rl_buf_clear(out);
-    if (!literal || !dt || !strcmp(dt, xsd_string_iri)) r = rl_buf_append(out, literal ? "L" : "U", 1);
-    else if ((r = rl_buf_append(out, "T", 1)) == RL_OK && (r = rl_buf_puts(out, dt)) == RL_OK)
-        r = rl_buf_append(out, "", 1);
-    return r == RL_OK ? rl_buf_puts(out, iri_or_lex) : r;
-}
-
 /* The lmdb path for a pack's triple: strings straight to term encodings, no
  * raptor terms (whose URI interning cost a third of a converter's time). */
 static rl_status add_strings(rl_batch *b, const char *s, const char *p, const char *o,
@@ -630,9 +614,12 @@ static rl_status add_strings(rl_batch *b, const char *s, const char *p, const ch
     }
     if (b->validate_only) return RL_OK;
     if (!b->genc.len) r = enc_term(b, b->batch_graph, &b->genc); /* once per batch */
-    if (r == RL_OK) r = enc_string(&b->tb[0], s, 0, NULL);
-    if (r == RL_OK) r = enc_string(&b->tb[1], p, 0, NULL);
-    if (r == RL_OK) r = enc_string(&b->tb[2], o, literal, dt);
+    for (int i = 0; i < 3; i++) rl_buf_clear(&b->tb[i]);
+    if (r == RL_OK) r = rl_term_encode_iri(&b->tb[0], s);
+    if (r == RL_OK) r = rl_term_encode_iri(&b->tb[1], p);
+    if (r == RL_OK)
+        r = literal ? rl_term_encode_literal(&b->tb[2], (const unsigned char *)o, strlen(o), dt, NULL, 0)
+                    : rl_term_encode_iri(&b->tb[2], o);
     if (r == RL_OK) {
         const unsigned char *t[4] = {b->tb[0].data, b->tb[1].data, b->tb[2].data, b->genc.data};
         const size_t n[4] = {b->tb[0].len, b->tb[1].len, b->tb[2].len, b->genc.len};

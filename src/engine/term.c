@@ -3,6 +3,33 @@
 
 #include <string.h>
 
+static const char xsd_string[] = "http://www.w3.org/2001/XMLSchema#string";
+
+rl_status rl_term_encode_iri(rl_buf *out, const char *iri)
+{
+    rl_status st = rl_buf_append(out, "U", 1);
+    return st == RL_OK ? rl_buf_puts(out, iri) : st;
+}
+
+rl_status rl_term_encode_literal(rl_buf *out, const unsigned char *lex, size_t lexlen,
+                                 const char *datatype, const unsigned char *lang,
+                                 size_t langlen)
+{
+    rl_status st;
+    if (datatype && strcmp(datatype, xsd_string) != 0) {
+        if ((st = rl_buf_append(out, "T", 1)) != RL_OK) return st;
+        if ((st = rl_buf_puts(out, datatype)) != RL_OK) return st;
+        if ((st = rl_buf_append(out, "", 1)) != RL_OK) return st;
+    } else if (!datatype && lang && langlen) {
+        if ((st = rl_buf_append(out, "G", 1)) != RL_OK) return st;
+        if ((st = rl_buf_append(out, lang, langlen)) != RL_OK) return st;
+        if ((st = rl_buf_append(out, "", 1)) != RL_OK) return st;
+    } else { /* RDF 1.1: "x"^^xsd:string and "x" are the same term */
+        if ((st = rl_buf_append(out, "L", 1)) != RL_OK) return st;
+    }
+    return rl_buf_append(out, lex, lexlen);
+}
+
 rl_status rl_term_encode(const raptor_term *t, rl_buf *out)
 {
     size_t n = 0;
@@ -17,31 +44,28 @@ rl_status rl_term_encode(const raptor_term *t, rl_buf *out)
         if ((st = rl_buf_append(out, "B", 1)) != RL_OK) return st;
         return rl_buf_append(out, t->value.blank.string, t->value.blank.string_len);
     case RAPTOR_TERM_TYPE_LITERAL:
-        if (t->value.literal.datatype) {
-            s = raptor_uri_as_counted_string(t->value.literal.datatype, &n);
-            static const char xsd_string[] = "http://www.w3.org/2001/XMLSchema#string";
-            if (n == sizeof xsd_string - 1 && !memcmp(s, xsd_string, n)) {
-                /* RDF 1.1: "x"^^xsd:string and "x" are the same term */
-                if ((st = rl_buf_append(out, "L", 1)) != RL_OK) return st;
-            } else {
-                if ((st = rl_buf_append(out, "T", 1)) != RL_OK) return st;
-                if ((st = rl_buf_append(out, s, n)) != RL_OK) return st;
-                if ((st = rl_buf_append(out, "", 1)) != RL_OK) return st;
-            }
-        } else if (t->value.literal.language && t->value.literal.language_len) {
-            if ((st = rl_buf_append(out, "G", 1)) != RL_OK) return st;
-            if ((st = rl_buf_append(out, t->value.literal.language,
-                                    t->value.literal.language_len)) != RL_OK)
-                return st;
-            if ((st = rl_buf_append(out, "", 1)) != RL_OK) return st;
-        } else {
-            if ((st = rl_buf_append(out, "L", 1)) != RL_OK) return st;
-        }
-        return rl_buf_append(out, t->value.literal.string, t->value.literal.string_len);
+        return rl_term_encode_literal(
+            out, t->value.literal.string, t->value.literal.string_len,
+            t->value.literal.datatype ? (const char *)raptor_uri_as_string(t->value.literal.datatype) : NULL,
+            t->value.literal.language, t->value.literal.language_len);
     case RAPTOR_TERM_TYPE_UNKNOWN:
     default:
         return RL_ERR_USAGE;
     }
+}
+
+const unsigned char *rl_term_value(const unsigned char *b, size_t n, size_t *len)
+{
+    if (n < 1) return NULL;
+    if (b[0] == 'U' || b[0] == 'L') {
+        *len = n - 1;
+        return b + 1;
+    }
+    if (b[0] != 'T' && b[0] != 'G') return NULL;
+    const unsigned char *z = memchr(b + 1, 0, n - 1);
+    if (!z) return NULL;
+    *len = n - (size_t)(z + 1 - b);
+    return z + 1;
 }
 
 raptor_term *rl_term_decode(raptor_world *w, const unsigned char *b, size_t n)

@@ -86,6 +86,45 @@ static void test_term_codec(void)
     rl_term_encode(a, &ea);
     rl_term_encode(b, &eb);
     CU_ASSERT(ea.len == eb.len && !memcmp(ea.data, eb.data, ea.len));
+    /* the string encoders write the same bytes as rl_term_encode */
+    static const struct {
+        const char *lex, *dt, *lang;
+    } lits[] = {{"x", "http://www.w3.org/2001/XMLSchema#string", NULL},
+                {"x", NULL, NULL},
+                {"42", "http://www.w3.org/2001/XMLSchema#integer", NULL},
+                {"检验科", NULL, "zh"},
+                {"", NULL, NULL}};
+    for (size_t i = 0; i < sizeof lits / sizeof *lits; i++) {
+        raptor_uri *u = lits[i].dt ? raptor_new_uri(w, (const unsigned char *)lits[i].dt) : NULL;
+        raptor_term *t = raptor_new_term_from_literal(w, (const unsigned char *)lits[i].lex, u,
+                                                      (const unsigned char *)lits[i].lang);
+        rl_buf_clear(&ea);
+        rl_buf_clear(&eb);
+        CU_ASSERT_EQUAL(rl_term_encode(t, &ea), RL_OK);
+        CU_ASSERT_EQUAL(rl_term_encode_literal(&eb, (const unsigned char *)lits[i].lex,
+                                               strlen(lits[i].lex), lits[i].dt,
+                                               (const unsigned char *)lits[i].lang,
+                                               lits[i].lang ? strlen(lits[i].lang) : 0),
+                        RL_OK);
+        CU_ASSERT(ea.len == eb.len && !memcmp(ea.data, eb.data, ea.len));
+        size_t vl = 0; /* and the lexical form comes back */
+        const unsigned char *v = rl_term_value(eb.data, eb.len, &vl);
+        CU_ASSERT(v && vl == strlen(lits[i].lex) && !memcmp(v, lits[i].lex, vl));
+        raptor_free_term(t);
+        if (u) raptor_free_uri(u);
+    }
+    raptor_term *it = raptor_new_term_from_uri_string(w, (const unsigned char *)"http://e/a");
+    rl_buf_clear(&ea);
+    rl_buf_clear(&eb);
+    rl_term_encode(it, &ea);
+    CU_ASSERT_EQUAL(rl_term_encode_iri(&eb, "http://e/a"), RL_OK);
+    CU_ASSERT(ea.len == eb.len && !memcmp(ea.data, eb.data, ea.len));
+    size_t vl = 0;
+    const unsigned char *v = rl_term_value(eb.data, eb.len, &vl);
+    CU_ASSERT(v && vl == 10 && !memcmp(v, "http://e/a", 10));
+    raptor_free_term(it);
+    CU_ASSERT_PTR_NULL(rl_term_value((const unsigned char *)"Bb1", 3, &vl)); /* a blank has none */
+    CU_ASSERT_PTR_NULL(rl_term_value((const unsigned char *)"Tno-nul", 7, &vl));
     /* malformed encodings are refused, not crashed on */
     CU_ASSERT_PTR_NULL(rl_term_decode(w, (const unsigned char *)"Tno-nul", 7));
     CU_ASSERT_PTR_NULL(rl_term_decode(w, (const unsigned char *)"Qx", 2));
