@@ -120,21 +120,31 @@ static rl_status note_graph(imp *im, raptor_term *g)
     return RL_OK;
 }
 
+/* Counts one statement against the limit; on reaching it sets im->fail and
+ * im->msg.  Every path that adds a triple goes through here. */
+static rl_status batch_count(imp *im)
+{
+    if (++im->triples <= im->max_triples) return RL_OK;
+    snprintf(im->msg, sizeof im->msg, "more than %llu triples (the import limit)",
+             (unsigned long long)im->max_triples);
+    return im->fail = RL_ERR_LIMIT;
+}
+
+/* A sink's failure r: sets im->fail and im->msg from the writer or the store. */
+static rl_status batch_sink_failed(imp *im, rl_status r)
+{
+    snprintf(im->msg, sizeof im->msg, "store: %s",
+             im->writer ? rl_writer_errmsg(im->writer) : rl_store_log_last(im->st));
+    return im->fail = r;
+}
+
 /* Counts the statement against the limit and hands it to the sink; on error
  * sets im->fail and im->msg.  Shared by the Raptor path and the pack API. */
 static rl_status batch_put(imp *im, raptor_term *s, raptor_term *p, raptor_term *o,
                            raptor_term *g)
 {
-    rl_status r = RL_OK;
-    if (++im->triples > im->max_triples) {
-        r = RL_ERR_LIMIT;
-        snprintf(im->msg, sizeof im->msg, "more than %llu triples (the import limit)",
-                 (unsigned long long)im->max_triples);
-    } else if ((r = sink_add(im, s, p, o, g)) != RL_OK) {
-        snprintf(im->msg, sizeof im->msg, "store: %s",
-                 im->writer ? rl_writer_errmsg(im->writer) : rl_store_log_last(im->st));
-    }
-    if (r != RL_OK) im->fail = r;
+    rl_status r = batch_count(im);
+    if (r == RL_OK && (r = sink_add(im, s, p, o, g)) != RL_OK) batch_sink_failed(im, r);
     return r;
 }
 
@@ -607,12 +617,7 @@ static rl_status add_strings(rl_batch *b, const char *s, const char *p, const ch
 {
     rl_status r = lookup_note_str(b, p, s, o);
     if (r != RL_OK) return rl_batch_error(b, r, "lookup table: %s", rl_strerror(r));
-    if (++b->triples > b->max_triples) {
-        snprintf(b->msg, sizeof b->msg, "more than %llu triples (the import limit)",
-                 (unsigned long long)b->max_triples);
-        return b->fail = RL_ERR_LIMIT;
-    }
-    if (b->validate_only) return RL_OK;
+    if ((r = batch_count(b)) != RL_OK || b->validate_only) return r;
     if (!b->genc.len) r = enc_term(b, b->batch_graph, &b->genc); /* once per batch */
     for (int i = 0; i < 3; i++) rl_buf_clear(&b->tb[i]);
     if (r == RL_OK) r = rl_term_encode_iri(&b->tb[0], s);
@@ -623,11 +628,9 @@ static rl_status add_strings(rl_batch *b, const char *s, const char *p, const ch
     if (r == RL_OK) {
         const unsigned char *t[4] = {b->tb[0].data, b->tb[1].data, b->tb[2].data, b->genc.data};
         const size_t n[4] = {b->tb[0].len, b->tb[1].len, b->tb[2].len, b->genc.len};
-        if ((r = rl_writer_add(b->writer, t, n)) != RL_OK)
-            snprintf(b->msg, sizeof b->msg, "store: %s", rl_writer_errmsg(b->writer));
+        r = rl_writer_add(b->writer, t, n);
     }
-    if (r != RL_OK) b->fail = r;
-    return r;
+    return r == RL_OK ? r : batch_sink_failed(b, r);
 }
 
 /* An IRI must not be empty (raptor refuses one: the librdf path would fail). */

@@ -175,6 +175,11 @@ grep -v 'graph:provenance> \.$' "$WORK/bdb.nq" | LC_ALL=C sort -u >"$WORK/c"
 grep -v 'graph:provenance> \.$' "$WORK/sub.nq" | LC_ALL=C sort -u >"$WORK/d"
 check "  ... the same quads in both ($(wc -l <"$WORK/d") data quads; hashes keeps repeats, so compared as sets)" sh -c "test -s '$WORK/d' && cmp -s '$WORK/c' '$WORK/d'"
 
+# the triple limit holds for a pack's converter too
+expect_rc 2 "an ASTM file over --max-triples 10 is refused" "$R" --store "lmdb:$WORK/store-limit" import --max-triples 10 "$(ls "$SITE"/astm_HEM-02_*.astm | head -1)"
+contains "$WORK/err" "more than 10 triples (the import limit); nothing from this file was imported" "  ... naming the limit"
+check "  ... and nothing was written" sh -c "'$R' --store 'lmdb:$WORK/store-limit' stats | grep -q '^triples: 0'"
+
 # a bad row: clear error, nothing changed; --keep-going lands the rest
 mkdir "$WORK/bad"
 sed '2s/,11.0,/,eleven,/' "$SITE/lis_tests.csv" >"$WORK/bad/lis_tests.csv"
