@@ -23,13 +23,20 @@ static int in_model(const rl_quad *q)
     return 0;
 }
 
-static rl_qs *open_store(const char *dir)
+/* Opens (or creates) a store; pending 0 is the default buffer, format 0 the
+ * newest. */
+static rl_qs *open_store_with(const char *dir, size_t pending, int format)
 {
     char err[256];
     rl_qs *qs = NULL;
-    rl_qs_options o = {1ull << 30, 500, 0, 1, test_format}; /* small pending buffer: many flushes */
+    rl_qs_options o = {1ull << 30, pending, 0, 1, format};
     CU_ASSERT_EQUAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
     return qs;
+}
+
+static rl_qs *open_store(const char *dir)
+{
+    return open_store_with(dir, 500, test_format); /* small pending buffer: many flushes */
 }
 
 /* Ids 1..12 (0 stays 0, "no graph"), spread over several bytes when
@@ -147,10 +154,8 @@ static void test_all_pattern_shapes(void)
 static void test_large_flushes(void)
 {
     char *dir = rl_test_tmpdir("qs");
-    char err[256];
-    rl_qs *qs = NULL;
-    rl_qs_options o = {1ull << 30, 0, 0, 1, test_format}; /* default buffer: one flush per commit */
-    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    rl_qs *qs = open_store_with(dir, 0, test_format); /* default buffer: one flush per commit */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
     wide = 1;
     nmodel = 0;
     add_random(qs, 5000); /* about 75 % of the possible quads */
@@ -162,7 +167,8 @@ static void test_large_flushes(void)
     rl_qs_free(qs);
     rl_test_rmtree(dir);
     /* a batch in two graphs only (one's own and, say, provenance) */
-    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    qs = open_store_with(dir, 0, test_format);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
     two_graphs = 1;
     nmodel = 0;
     add_random(qs, 5000);
@@ -392,15 +398,13 @@ static void test_open_errors(void)
 static void test_format_kept(void)
 {
     char *dir = rl_test_tmpdir("qs");
-    char err[256];
-    rl_qs *qs = NULL;
-    rl_qs_options o = {1ull << 30, 0, 0, 1, test_format};
-    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &o, &qs, err, sizeof err), RL_OK);
+    rl_qs *qs = open_store_with(dir, 0, test_format);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
     rl_quad a = {1, 2, 300000, 5}, b = {1, 2, (rl_id)1 << 40, 5}, got;
     CU_ASSERT_EQUAL(rl_qs_add(qs, &a), RL_OK);
     rl_qs_free(qs);
-    rl_qs_options dflt = {1ull << 30, 0, 0, 1, 0};
-    CU_ASSERT_EQUAL_FATAL(rl_qs_new(dir, &dflt, &qs, err, sizeof err), RL_OK);
+    qs = open_store_with(dir, 0, 0); /* default options */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
     CU_ASSERT_EQUAL(rl_qs_add(qs, &b), RL_OK);
     rl_qs_iter *it = NULL;
     rl_quad pat = {1, 2, 0, 0};
