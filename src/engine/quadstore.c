@@ -2,6 +2,7 @@
  * docs/store.md for the on-disk layout. */
 #include "quadstore_int.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <openssl/evp.h>
@@ -72,13 +73,19 @@ static size_t quad_key(const rl_qs *qs, const rl_quad *q, int ix, unsigned char 
         for (int i = 0; i < 4; i++) rl__put_be64(key + 8 * i, rl__quad_field(q, ix_order[ix][i]));
         return 32;
     }
+    /* Each id: its byte count, then those bytes big-endian.  The bytes are
+     * written as one 8-byte store (shifted to the top) and the key advances
+     * by the count; the last id starts at most at byte 28, so the store stays
+     * inside QS_KEY_MAX (36).  Measured: the byte loop was ~10% of the
+     * writer's samples while committing, this form half that. */
     size_t n = 0;
     for (int i = 0; i < 4; i++) {
-        rl_id v = rl__quad_field(q, ix_order[ix][i]);
-        int len = 0;
-        while (len < 8 && (v >> (8 * len))) len++;
+        uint64_t v = rl__quad_field(q, ix_order[ix][i]);
+        unsigned len = v ? (unsigned)(71 - __builtin_clzll(v)) / 8 : 0;
         key[n++] = (unsigned char)len;
-        for (int b = len - 1; b >= 0; b--) key[n++] = (unsigned char)(v >> (8 * b));
+        uint64_t be = htobe64(len ? v << (64 - 8 * len) : 0);
+        memcpy(key + n, &be, 8);
+        n += len;
     }
     return n;
 }
