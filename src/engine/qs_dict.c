@@ -50,6 +50,16 @@ static rl_status term_key(const unsigned char *enc, size_t len, unsigned char *b
     return RL_OK;
 }
 
+/* The id stored for key k in txn (0 when none); errors into err. */
+static rl_status dict_get(const rl_qs *qs, MDB_txn *txn, char *err, MDB_val *k, rl_id *id)
+{
+    MDB_val v;
+    int rc = mdb_get(txn, qs->t2i, k, &v);
+    if (rc == 0 && v.mv_size == 8) *id = rl__get_be64(v.mv_data);
+    else if (rc != MDB_NOTFOUND) return rl__qs_mdb_errf(err, rc, "look up term");
+    return RL_OK;
+}
+
 rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int create, rl_id *id)
 {
     *id = 0;
@@ -93,9 +103,7 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
         }
         if (rc) st = rl__qs_mdb_err(qs, rc, "add term");
     } else {
-        rc = mdb_get(txn, qs->t2i, &k, &v);
-        if (rc == 0 && v.mv_size == 8) *id = rl__get_be64(v.mv_data);
-        else if (rc != MDB_NOTFOUND) st = rl__qs_mdb_err(qs, rc, "look up term");
+        st = dict_get(qs, txn, qs->err, &k, id);
     }
     rl__qs_read_release(qs, owns);
     if (st == RL_OK && *id) {
@@ -112,6 +120,21 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
     return st;
 }
 
+static rl_status dict_bytes(const rl_qs *qs, MDB_txn *txn, char *err, rl_id id,
+                            void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
+{
+    unsigned char idb[8];
+    rl__put_be64(idb, id);
+    MDB_val k = {8, idb}, v;
+    int rc = mdb_get(txn, qs->i2t, &k, &v);
+    if (rc == 0) fn(ud, v.mv_data, v.mv_size);
+    else if (rc == MDB_NOTFOUND)
+        return rl_errorf(err, sizeof qs->err, RL_ERR_NOTFOUND, "term id %llu unknown",
+                         (unsigned long long)id);
+    else return rl__qs_mdb_errf(err, rc, "read term");
+    return RL_OK;
+}
+
 rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
                            void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
 {
@@ -119,34 +142,21 @@ rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
     int owns = 0;
     rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
     if (st != RL_OK) return st;
-    unsigned char idb[8];
-    rl__put_be64(idb, id);
-    MDB_val k = {8, idb}, v;
-    int rc = mdb_get(txn, qs->i2t, &k, &v);
-    if (rc == 0) fn(ud, v.mv_data, v.mv_size);
-    else if (rc == MDB_NOTFOUND)
-        st = rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOTFOUND, "term id %llu unknown",
-                       (unsigned long long)id);
-    else st = rl__qs_mdb_err(qs, rc, "read term");
+    st = dict_bytes(qs, txn, qs->err, id, fn, ud);
     rl__qs_read_release(qs, owns);
     return st;
 }
 
 
-rl_status rl_qs_terms_prefixed(rl_qs *qs, const unsigned char *prefix, size_t n,
-                               rl_status (*fn)(void *ud, rl_id id, const unsigned char *b,
-                                               size_t len),
-                               void *ud)
+typedef rl_status (*prefixed_fn)(void *ud, rl_id id, const unsigned char *b, size_t len);
+
+static rl_status dict_prefixed(const rl_qs *qs, MDB_txn *txn, char *err,
+                               const unsigned char *prefix, size_t n, prefixed_fn fn, void *ud)
 {
-    MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
-    int owns = 0, rc;
-    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
-    if (st != RL_OK) return st;
-    if ((rc = mdb_cursor_open(txn, qs->t2i, &cur)) != 0) {
-        st = rl__qs_mdb_err(qs, rc, "scan terms");
-        goto out;
-    }
+    int rc;
+    rl_status st = RL_OK;
+    if ((rc = mdb_cursor_open(txn, qs->t2i, &cur)) != 0) return rl__qs_mdb_errf(err, rc, "scan terms");
     /* inline keys are the encodings: one range; then the digest-keyed ('H') ones */
     for (int pass = 0; pass < 2 && st == RL_OK; pass++) {
         MDB_val k = {pass ? 1 : n, pass ? (void *)"H" : (void *)prefix}, v, i, t;
@@ -168,10 +178,44 @@ rl_status rl_qs_terms_prefixed(rl_qs *qs, const unsigned char *prefix, size_t n,
             if (mdb_get(txn, qs->i2t, &i, &t) == 0 && t.mv_size >= n && !memcmp(t.mv_data, prefix, n))
                 st = fn(ud, id, t.mv_data, t.mv_size);
         }
-        if (rc && rc != MDB_NOTFOUND && st == RL_OK) st = rl__qs_mdb_err(qs, rc, "scan terms");
+        if (rc && rc != MDB_NOTFOUND && st == RL_OK) st = rl__qs_mdb_errf(err, rc, "scan terms");
     }
-out:
-    if (cur) mdb_cursor_close(cur);
+    mdb_cursor_close(cur);
+    return st;
+}
+
+rl_status rl_qs_terms_prefixed(rl_qs *qs, const unsigned char *prefix, size_t n, prefixed_fn fn,
+                               void *ud)
+{
+    MDB_txn *txn = NULL;
+    int owns = 0;
+    rl_status st = rl__qs_read_acquire(qs, &txn, &owns);
+    if (st != RL_OK) return st;
+    st = dict_prefixed(qs, txn, qs->err, prefix, n, fn, ud);
     rl__qs_read_release(qs, owns);
     return st;
+}
+
+/* ---- readers (quadstore.h): the same reads in the reader's snapshot ----- */
+rl_status rl_qs_reader_term_id(rl_qs_reader *r, const unsigned char *enc, size_t len, rl_id *id)
+{
+    *id = 0;
+    if (len == 0) return rl_errorf(r->err, sizeof r->err, RL_ERR_USAGE, "empty term");
+    unsigned char hbuf[1 + EVP_MAX_MD_SIZE];
+    MDB_val k;
+    rl_status st = term_key(enc, len, hbuf, &k);
+    if (st != RL_OK) return rl_errorf(r->err, sizeof r->err, st, "term digest failed");
+    return dict_get(r->qs, r->txn, r->err, &k, id);
+}
+
+rl_status rl_qs_reader_term_bytes(rl_qs_reader *r, rl_id id,
+                                  void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud)
+{
+    return dict_bytes(r->qs, r->txn, r->err, id, fn, ud);
+}
+
+rl_status rl_qs_reader_terms_prefixed(rl_qs_reader *r, const unsigned char *prefix, size_t n,
+                                      prefixed_fn fn, void *ud)
+{
+    return dict_prefixed(r->qs, r->txn, r->err, prefix, n, fn, ud);
 }

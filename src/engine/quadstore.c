@@ -40,13 +40,19 @@ void *rl__qs_calloc(size_t a, size_t b)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-rl_status rl__qs_mdb_err(rl_qs *qs, int rc, const char *what)
+rl_status rl__qs_mdb_errf(char *err, int rc, const char *what)
 {
+    const size_t cap = sizeof ((rl_qs *)0)->err;
     if (rc == MDB_MAP_FULL)
-        return rl_errorf(qs->err, sizeof qs->err, RL_ERR_LIMIT,
+        return rl_errorf(err, cap, RL_ERR_LIMIT,
                          "%s: the store's map size is full (raise mapsize= in the store URI)",
                          what);
-    return rl_errorf(qs->err, sizeof qs->err, RL_ERR_STORE, "%s: %s", what, mdb_strerror(rc));
+    return rl_errorf(err, cap, RL_ERR_STORE, "%s: %s", what, mdb_strerror(rc));
+}
+
+rl_status rl__qs_mdb_err(rl_qs *qs, int rc, const char *what)
+{
+    return rl__qs_mdb_errf(qs->err, rc, what);
 }
 
 void rl__put_be64(unsigned char *p, uint64_t v)
@@ -196,6 +202,8 @@ rl_status rl_qs_new(const char *dir, const rl_qs_options *opt, rl_qs **out, char
     if (!dir || !*dir) return rl_errorf(err, cap, RL_ERR_USAGE, "lmdb: empty directory name");
     qs = rl__qs_calloc(1, sizeof *qs);
     if (!qs) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb: out of memory");
+    pthread_mutex_init(&qs->gate_mu, NULL);
+    pthread_cond_init(&qs->gate_cv, NULL);
     qs->read_only = opt && opt->read_only;
     qs->pending_max = opt && opt->pending_max ? opt->pending_max : ((size_t)1 << 22);
     qs->create_format = opt && opt->format ? opt->format : QS_FORMAT_VERSION;
@@ -254,6 +262,8 @@ void rl_qs_free(rl_qs *qs)
     free(qs->cache);
     free(qs->pending);
     if (qs->env) mdb_env_close(qs->env);
+    pthread_mutex_destroy(&qs->gate_mu);
+    pthread_cond_destroy(&qs->gate_cv);
     free(qs);
 }
 
@@ -311,16 +321,33 @@ void rl_qs_snapshot_end(rl_qs *qs)
 }
 
 /* ---- write transactions ------------------------------------------------- */
-rl_status rl_qs_write_begin(rl_qs *qs)
+/* Gives the write slot back and wakes a thread waiting for it. */
+static void gate_release(rl_qs *qs)
+{
+    pthread_mutex_lock(&qs->gate_mu);
+    qs->gate_busy = 0;
+    pthread_cond_broadcast(&qs->gate_cv);
+    pthread_mutex_unlock(&qs->gate_mu);
+}
+
+/* Takes the write slot (waiting for it if `wait`) and begins the LMDB write
+ * transaction. */
+static rl_status write_begin(rl_qs *qs, int wait)
 {
     if (qs->read_only)
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE, "store opened read-only");
-    if (qs->wtxn)
+    pthread_mutex_lock(&qs->gate_mu);
+    while (wait && qs->gate_busy) pthread_cond_wait(&qs->gate_cv, &qs->gate_mu);
+    int busy = qs->gate_busy;
+    qs->gate_busy = 1;
+    pthread_mutex_unlock(&qs->gate_mu);
+    if (busy)
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
                          "a write transaction is already open");
     int rc = mdb_txn_begin(qs->env, NULL, 0, &qs->wtxn);
     if (rc) {
         qs->wtxn = NULL;
+        gate_release(qs);
         return rl__qs_mdb_err(qs, rc, "begin write transaction");
     }
     MDB_val k = {7, "next_id"}, v;
@@ -329,6 +356,16 @@ rl_status rl_qs_write_begin(rl_qs *qs)
     if (rc == 0 && v.mv_size == 8) qs->next_id = rl__get_be64(v.mv_data);
     qs->npending = 0;
     return RL_OK;
+}
+
+rl_status rl_qs_write_begin(rl_qs *qs)
+{
+    return write_begin(qs, 0);
+}
+
+rl_status rl_qs_write_begin_wait(rl_qs *qs)
+{
+    return write_begin(qs, 1);
 }
 
 rl_status rl_qs_write_commit(rl_qs *qs)
@@ -350,9 +387,10 @@ rl_status rl_qs_write_commit(rl_qs *qs)
     if (rc) {
         rl__qs_cache_clear(qs);
         qs->generation++;
-        return rl__qs_mdb_err(qs, rc, "commit");
+        st = rl__qs_mdb_err(qs, rc, "commit");
     }
-    return RL_OK;
+    gate_release(qs);
+    return st;
 fail:
     rl_qs_write_abort(qs);
     return st;
@@ -366,6 +404,7 @@ void rl_qs_write_abort(rl_qs *qs)
     qs->npending = 0;
     rl__qs_cache_clear(qs); /* ids handed out in this transaction are void */
     qs->generation++;
+    gate_release(qs);
 }
 
 int rl_qs_in_write(const rl_qs *qs)
@@ -799,6 +838,7 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
     }
     it->qs = qs;
+    it->err = qs->err;
     it->mode = mode;
     it->ix = choose_index(pattern, mode, &it->plen);
     unsigned char key[QS_KEY_MAX];
@@ -845,12 +885,12 @@ int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
         }
         if (rc == MDB_NOTFOUND) return 0;
         if (rc) {
-            rl__qs_mdb_err(it->qs, rc, "scan");
+            rl__qs_mdb_errf(it->err, rc, "scan");
             return -1;
         }
         if (k.mv_size < it->plen || memcmp(k.mv_data, it->prefix, it->plen) != 0) return 0;
         if (!key_quad(it->qs, k.mv_data, k.mv_size, it->ix, q)) {
-            rl__qs_mdb_err(it->qs, MDB_CORRUPTED, "scan: not a quad key");
+            rl__qs_mdb_errf(it->err, MDB_CORRUPTED, "scan: not a quad key");
             return -1;
         }
         if (it->mode == RL_QS_UNION) {
@@ -869,6 +909,11 @@ int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q)
 void rl_qs_iter_free(rl_qs_iter *it)
 {
     if (!it) return;
+    if (it->detached) {
+        if (it->cur) mdb_cursor_close(it->cur);
+        free(it);
+        return;
+    }
     rl_qs *qs = it->qs;
     if (it->cur && it->owns_read && !qs->pool[it->ix] && qs->rtxn_live) {
         qs->pool[it->ix] = it->cur; /* read-only cursors survive reset/renew */
@@ -884,4 +929,58 @@ void rl_qs_iter_free(rl_qs_iter *it)
     } else {
         free(it);
     }
+}
+
+/* ---- readers (quadstore.h) ---------------------------------------------- */
+rl_status rl_qs_reader_new(rl_qs *qs, rl_qs_reader **out, char *err, size_t cap)
+{
+    *out = NULL;
+    rl_qs_reader *r = rl__qs_calloc(1, sizeof *r);
+    if (!r) return rl_errorf(err, cap, RL_ERR_NOMEM, "lmdb reader: out of memory");
+    r->qs = qs;
+    int rc = mdb_txn_begin(qs->env, NULL, MDB_RDONLY, &r->txn);
+    if (rc) {
+        free(r);
+        return rl_errorf(err, cap, RL_ERR_STORE, "lmdb reader: begin read snapshot: %s",
+                         mdb_strerror(rc));
+    }
+    *out = r;
+    return RL_OK;
+}
+
+void rl_qs_reader_free(rl_qs_reader *r)
+{
+    if (!r) return;
+    mdb_txn_abort(r->txn);
+    free(r);
+}
+
+const char *rl_qs_reader_errmsg(const rl_qs_reader *r)
+{
+    return r ? r->err : "";
+}
+
+rl_status rl_qs_reader_find(rl_qs_reader *r, const rl_quad *pattern, rl_qs_graph_mode mode,
+                            rl_qs_iter **out)
+{
+    *out = NULL;
+    rl_qs_iter *it = rl__qs_calloc(1, sizeof *it);
+    if (!it) return rl_errorf(r->err, sizeof r->err, RL_ERR_NOMEM, "find");
+    it->qs = r->qs;
+    it->err = r->err;
+    it->detached = 1;
+    it->mode = mode;
+    it->txn = r->txn;
+    it->ix = choose_index(pattern, mode, &it->plen);
+    unsigned char key[QS_KEY_MAX];
+    quad_key(r->qs, pattern, it->ix, key);
+    it->plen = key_prefix_len(r->qs, key, it->plen);
+    memcpy(it->prefix, key, it->plen);
+    int rc = mdb_cursor_open(r->txn, r->qs->ix[it->ix], &it->cur);
+    if (rc) {
+        free(it);
+        return rl__qs_mdb_errf(r->err, rc, "find");
+    }
+    *out = it;
+    return RL_OK;
 }

@@ -13,7 +13,11 @@
  * open the same directory.  Never share a handle across fork(): open it in
  * the child.
  *
- * Thread safety: one handle is used by one thread at a time.
+ * Thread safety: one handle is used by one thread at a time, with two
+ * exceptions made for a pipelined import (writer.c, import.c):
+ * rl_qs_write_begin_wait may be called from another thread and waits for the
+ * open write transaction to end, and readers (rl_qs_reader_*) may be used by
+ * one thread while another thread writes through the handle.
  */
 #ifndef RL_QUADSTORE_H
 #define RL_QUADSTORE_H
@@ -62,6 +66,13 @@ rl_status rl_qs_write_begin(rl_qs *qs);
 rl_status rl_qs_write_commit(rl_qs *qs);
 void rl_qs_write_abort(rl_qs *qs);
 int rl_qs_in_write(const rl_qs *qs);
+/* As rl_qs_write_begin, but when a write transaction is open (begun by
+ * another thread) waits until it is committed or aborted instead of failing.
+ * The thread that then holds the transaction uses the handle alone, as
+ * above; the wait gives it everything the previous holder wrote (the term
+ * cache included).  Never call it from the thread that holds the open
+ * transaction: that waits forever. */
+rl_status rl_qs_write_begin_wait(rl_qs *qs);
 /* Increments every time a write transaction is aborted: ids handed out in it
  * may be reused, so callers caching id -> term must drop their cache. */
 uint64_t rl_qs_generation(const rl_qs *qs);
@@ -120,6 +131,33 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode,
 int rl_qs_iter_next(rl_qs_iter *it, rl_quad *q);
 /* Frees the iterator and releases its snapshot.  NULL is a no-op. */
 void rl_qs_iter_free(rl_qs_iter *it);
+
+/* A reader: its own LMDB read transaction on the last committed data, and
+ * its own error message.  It touches nothing of the handle that changes
+ * (no term cache, no shared snapshot, no pooled cursors), so one thread may
+ * read through it while another writes through the handle; it never sees
+ * that writer's open transaction.  One reader is used by one thread.
+ * Free its iterators before the reader.  The handle must outlive it. */
+typedef struct rl_qs_reader rl_qs_reader;
+/* RL_ERR_NOMEM, RL_ERR_STORE (no reader slot: message in err[cap]). */
+rl_status rl_qs_reader_new(rl_qs *qs, rl_qs_reader **out, char *err, size_t cap);
+/* Ends the read transaction.  NULL is a no-op. */
+void rl_qs_reader_free(rl_qs_reader *r);
+/* The reader's last error message ("" if none); owned by the reader. */
+const char *rl_qs_reader_errmsg(const rl_qs_reader *r);
+/* As rl_qs_term_id without `create`: *id = 0 when the term is unknown. */
+rl_status rl_qs_reader_term_id(rl_qs_reader *r, const unsigned char *enc, size_t len, rl_id *id);
+/* As rl_qs_term_bytes and rl_qs_terms_prefixed, in the reader's snapshot. */
+rl_status rl_qs_reader_term_bytes(rl_qs_reader *r, rl_id id,
+                                  void (*fn)(void *ud, const unsigned char *b, size_t n), void *ud);
+rl_status rl_qs_reader_terms_prefixed(rl_qs_reader *r, const unsigned char *prefix, size_t n,
+                                      rl_status (*fn)(void *ud, rl_id id, const unsigned char *b,
+                                                      size_t len),
+                                      void *ud);
+/* As rl_qs_find, in the reader's snapshot; free the iterator with
+ * rl_qs_iter_free (errors of rl_qs_iter_next go to the reader's message). */
+rl_status rl_qs_reader_find(rl_qs_reader *r, const rl_quad *pattern, rl_qs_graph_mode mode,
+                            rl_qs_iter **out);
 
 /* Test hook: make the n-th subsequent allocation in this module fail (0 = off). */
 void rl__qs_fail_alloc_after(unsigned n);

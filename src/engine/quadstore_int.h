@@ -6,6 +6,7 @@
 #include "quadstore.h"
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #define QS_KEY_INLINE_MAX 480 /* longer term encodings are keyed by SHA-256 */
 #define QS_KEY_MAX 36 /* a quad key: 4 x (length byte + up to 8 id bytes) */
@@ -40,6 +41,17 @@ struct rl_qs {
     int read_only;
     int format, create_format; /* the store's key format; the one a new store gets */
     uint64_t generation; /* aborted write transactions so far */
+    /* the write slot: taken by rl_qs_write_begin(_wait), given back by
+     * commit/abort; the only state shared between threads (quadstore.h) */
+    pthread_mutex_t gate_mu;
+    pthread_cond_t gate_cv;
+    int gate_busy;
+    char err[512];
+};
+
+struct rl_qs_reader {
+    rl_qs *qs;    /* only its environment, tables and key format are read */
+    MDB_txn *txn; /* the reader's own snapshot */
     char err[512];
 };
 
@@ -56,6 +68,8 @@ struct rl_qs_iter {
     int started;
     rl_quad last;
     int have_last;
+    char *err;     /* where scan errors go: the handle's or the reader's message */
+    int detached;  /* a reader's iterator: own cursor, not pooled */
 };
 
 
@@ -76,6 +90,8 @@ void *rl__qs_alloc(size_t n);
 void *rl__qs_calloc(size_t a, size_t b);
 /* sets qs->err from an LMDB code; RL_ERR_LIMIT for a full map */
 rl_status rl__qs_mdb_err(rl_qs *qs, int rc, const char *what);
+/* the same into any message buffer of sizeof qs->err bytes */
+rl_status rl__qs_mdb_errf(char *err, int rc, const char *what);
 void rl__put_be64(unsigned char *p, uint64_t v);
 uint64_t rl__get_be64(const unsigned char *p);
 /* the transaction to read from (the write one, flushed, or the shared snapshot) */

@@ -2,6 +2,8 @@
 #include "quadstore.h"
 #include "testutil.h"
 
+#include <pthread.h>
+
 #define NQ 3000
 static int test_format = 2; /* key format of the stores made; the suite runs for 2 and 1 */
 static rl_quad model[12 * 6 * 12 * 4]; /* every distinct quad add_random can make */
@@ -375,6 +377,108 @@ static void test_terms_prefixed(void)
     free(dir);
 }
 
+/* A second thread's rl_qs_write_begin_wait. */
+typedef struct {
+    rl_qs *qs;
+    rl_status begin, commit;
+    rl_id seen;
+    int began; /* under mu */
+    pthread_mutex_t mu;
+} gate_arg;
+
+static void *gate_second_writer(void *ud)
+{
+    gate_arg *a = ud;
+    a->begin = rl_qs_write_begin_wait(a->qs);
+    pthread_mutex_lock(&a->mu);
+    a->began = 1;
+    pthread_mutex_unlock(&a->mu);
+    if (a->begin != RL_OK) return NULL;
+    /* the first writer's term, committed: the same id, not a new one */
+    rl_qs_term_id(a->qs, (const unsigned char *)"Uurn:gate:a", 11, 1, &a->seen);
+    rl_quad q = {a->seen, a->seen, a->seen, 2};
+    rl_qs_add(a->qs, &q);
+    a->commit = rl_qs_write_commit(a->qs);
+    return NULL;
+}
+
+static size_t reader_count(rl_qs_reader *r)
+{
+    rl_qs_iter *it = NULL;
+    rl_quad all = {0, 0, 0, 0}, q;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_reader_find(r, &all, RL_QS_ALL_QUADS, &it), RL_OK);
+    while (rl_qs_iter_next(it, &q) == 1) n++;
+    rl_qs_iter_free(it);
+    return n;
+}
+
+static void on_term(void *ud, const unsigned char *b, size_t n)
+{
+    snprintf(ud, 64, "%.*s", (int)n, (const char *)b);
+}
+
+static rl_status count_prefixed(void *ud, rl_id id, const unsigned char *b, size_t len)
+{
+    (void)id;
+    CU_ASSERT(len > 10 && !memcmp(b, "Uurn:gate:", 10));
+    ++*(int *)ud;
+    return RL_OK;
+}
+
+/* Readers see committed data only, whoever writes meanwhile; a second
+ * thread's begin_wait waits for the open transaction to end, then sees it. */
+static void test_reader_and_write_gate(void)
+{
+    char *dir = rl_test_tmpdir("qs");
+    char err[256];
+    rl_qs *qs = open_store(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(qs);
+    rl_qs_reader_free(NULL); /* no-op */
+    rl_id a = 0, id = 0;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_write_begin(qs), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_term_id(qs, (const unsigned char *)"Uurn:gate:a", 11, 1, &a), RL_OK);
+    rl_quad q = {a, a, a, 1};
+    CU_ASSERT_EQUAL(rl_qs_add(qs, &q), RL_OK);
+    rl_qs_reader *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(rl_qs_reader_new(qs, &r, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_reader_term_id(r, (const unsigned char *)"Uurn:gate:a", 11, &id), RL_OK);
+    CU_ASSERT_EQUAL(id, 0); /* not committed */
+    CU_ASSERT_EQUAL(reader_count(r), 0);
+    CU_ASSERT_EQUAL(rl_qs_write_begin(qs), RL_ERR_USAGE); /* the plain begin does not wait */
+    gate_arg g = {qs, RL_ERR_INTERNAL, RL_ERR_INTERNAL, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t th;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, gate_second_writer, &g), 0);
+    usleep(100 * 1000);
+    pthread_mutex_lock(&g.mu);
+    int early = g.began;
+    pthread_mutex_unlock(&g.mu);
+    CU_ASSERT_EQUAL(early, 0); /* still waiting: our transaction is open */
+    CU_ASSERT_EQUAL(rl_qs_write_commit(qs), RL_OK);
+    pthread_join(th, NULL);
+    CU_ASSERT_EQUAL(g.begin, RL_OK);
+    CU_ASSERT_EQUAL(g.commit, RL_OK);
+    CU_ASSERT_EQUAL(g.seen, a);
+    CU_ASSERT_EQUAL(reader_count(r), 0); /* the reader keeps its snapshot */
+    rl_qs_reader_free(r);
+    CU_ASSERT_EQUAL_FATAL(rl_qs_reader_new(qs, &r, err, sizeof err), RL_OK);
+    CU_ASSERT_EQUAL(rl_qs_reader_term_id(r, (const unsigned char *)"Uurn:gate:a", 11, &id), RL_OK);
+    CU_ASSERT_EQUAL(id, a);
+    CU_ASSERT_EQUAL(reader_count(r), 2);
+    char term[64] = "";
+    CU_ASSERT_EQUAL(rl_qs_reader_term_bytes(r, a, on_term, term), RL_OK);
+    CU_ASSERT_STRING_EQUAL(term, "Uurn:gate:a");
+    CU_ASSERT_EQUAL(rl_qs_reader_term_bytes(r, a + 1000, on_term, term), RL_ERR_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rl_qs_reader_errmsg(r), "unknown"));
+    int n = 0;
+    CU_ASSERT_EQUAL(rl_qs_reader_terms_prefixed(r, (const unsigned char *)"Uurn:gate:", 10, count_prefixed, &n), RL_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    rl_qs_reader_free(r);
+    rl_qs_free(qs);
+    rl_test_rmtree(dir);
+    free(dir);
+}
+
 static void test_open_errors(void)
 {
     char err[256];
@@ -429,6 +533,7 @@ int main(void)
                                          {"persistence, long terms", test_persistence_and_long_terms},
                                          {"fault injection: fail allocation N", test_fault_injection},
                                          {"terms by encoding prefix", test_terms_prefixed},
+                                         {"readers and the write gate across threads", test_reader_and_write_gate},
                                          {"open errors", test_open_errors},
                                          {"a store keeps its key format", test_format_kept},
                                          {NULL, NULL}};
