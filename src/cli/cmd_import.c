@@ -52,34 +52,77 @@ static int cmp_ranked(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-/* Imports one path; returns the exit code for it. */
-static int import_one(rl_store *st, const char *path, const rl_import_options *o)
+/* The files of one `rootline import` run, in order, with one job in
+ * flight: file N+1 is read and converted while file N commits
+ * (rl_import_begin); outcomes are printed in file order. */
+typedef struct import_run {
+    rl_store *st;
+    const rl_import_options *o;
+    rl_import_job *prev; /* committing */
+    char *prev_path;
+    int rc;              /* the worst exit code so far */
+} import_run;
+
+static void run_fail(import_run *run, rl_status s, const char *err)
 {
-    char err[1024];
-    rl_import_result r;
-    rl_status s = rl_import_file(st, path, o, &r, err, sizeof err);
-    if (s != RL_OK) {
-        rl_cli_error("%s; nothing from this file was imported", err);
-        return rl_cli_exit_code(s);
-    }
-    if (r.already)
-        printf("%s: already imported as <%s>, nothing changed\n", path, r.graph);
-    else
-        printf("%s: imported %llu triples (%s) into <%s>\n", path, (unsigned long long)r.triples,
-               r.format, r.graph);
-    if (r.rejects)
-        printf("%s: %llu record(s) rejected (--keep-going), listed in the reject report\n", path,
-               (unsigned long long)r.rejects);
-    if (!r.already && r.warnings)
-        printf("%s: %llu warning(s), recorded in the batch's provenance\n", path,
-               (unsigned long long)r.warnings);
-    return 0;
+    rl_cli_error("%s; nothing from this file was imported", err);
+    int c = rl_cli_exit_code(s);
+    if (c > run->rc) run->rc = c;
 }
 
-static int import_dir(rl_store *st, const char *dir, const rl_import_options *o)
+/* Ends the job in flight and prints its outcome. */
+static void run_settle(import_run *run)
 {
+    if (!run->prev) return;
+    char err[2048];
+    rl_import_result r;
+    rl_status s = rl_import_end(run->prev, &r, err, sizeof err);
+    const char *path = run->prev_path;
+    run->prev = NULL;
+    if (s != RL_OK) {
+        run_fail(run, s, err);
+    } else {
+        if (r.already)
+            printf("%s: already imported as <%s>, nothing changed\n", path, r.graph);
+        else
+            printf("%s: imported %llu triples (%s) into <%s>\n", path, (unsigned long long)r.triples,
+                   r.format, r.graph);
+        if (r.rejects)
+            printf("%s: %llu record(s) rejected (--keep-going), listed in the reject report\n", path,
+                   (unsigned long long)r.rejects);
+        if (!r.already && r.warnings)
+            printf("%s: %llu warning(s), recorded in the batch's provenance\n", path,
+                   (unsigned long long)r.warnings);
+    }
+    free(run->prev_path);
+    run->prev_path = NULL;
+}
+
+/* Begins importing one file, then reports the one before it. */
+static void import_one(import_run *run, const char *path)
+{
+    char err[1024];
+    rl_import_job *job = NULL;
+    char *copy = strdup(path);
+    rl_status s = copy ? rl_import_begin(run->st, path, run->o, run->prev, &job, err, sizeof err)
+                       : RL_ERR_NOMEM;
+    if (!copy) snprintf(err, sizeof err, "%s: out of memory", path);
+    run_settle(run);
+    if (s != RL_OK) {
+        run_fail(run, s, err);
+        free(copy);
+        return;
+    }
+    run->prev = job;
+    run->prev_path = copy;
+}
+
+static int import_dir(import_run *run, const char *dir)
+{
+    const rl_import_options *o = run->o;
     DIR *d = opendir(dir);
     if (!d) {
+        run_settle(run);
         rl_cli_error("%s: cannot open directory", dir);
         return RL_EXIT_INPUT;
     }
@@ -115,8 +158,7 @@ static int import_dir(rl_store *st, const char *dir, const rl_import_options *o)
     closedir(d);
     if (files) qsort(files, n, sizeof *files, cmp_ranked);
     for (size_t i = 0; i < n; i++) {
-        int r = rc == RL_EXIT_INTERNAL ? 0 : import_one(st, files[i].path, o);
-        if (r > rc) rc = r;
+        if (rc != RL_EXIT_INTERNAL) import_one(run, files[i].path);
         free(files[i].path);
     }
     free(files);
@@ -214,12 +256,18 @@ int rl_cmd_import(int argc, char **argv)
         if (rej) fclose(rej);
         return rc;
     }
+    import_run run = {st, &o, NULL, NULL, 0};
     for (int i = optind; i < argc; i++) {
         struct stat sb;
-        int r = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode) ? import_dir(st, argv[i], &o)
-                                                                : import_one(st, argv[i], &o);
-        if (r > rc) rc = r;
+        if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            int r = import_dir(&run, argv[i]);
+            if (r > rc) rc = r;
+        } else {
+            import_one(&run, argv[i]);
+        }
     }
+    run_settle(&run);
+    if (run.rc > rc) rc = run.rc;
     rl_store_free(st);
     if (rej && fclose(rej) != 0) {
         rl_cli_error("--reject-report %s: write failed", reject_path);

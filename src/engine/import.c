@@ -45,6 +45,7 @@ struct rl_batch {
     const char *path;
     const char *checksum;
     const char *graph;
+    const char *graph_iri; /* the batch graph's IRI (res->graph) */
     const char *const *params;
     double mtime;
     uint64_t records;
@@ -494,86 +495,126 @@ rl_status rl_batch_reject(rl_batch *b, const char *fmt, ...)
     return RL_OK;
 }
 
-/* lmdb: the lookup facts of one predicate for subjects with an IRI prefix,
- * found through the dictionary's order (the subjects with that prefix) rather
- * than by reading every triple of the predicate: `lab:unit` of tests would
- * otherwise read the unit of every stored result before each import. */
+/* lmdb: the lookup facts of one predicate, read through a reader (its own
+ * snapshot of the committed data, so this may run while the previous file's
+ * writer commits: rl_import_begin).  With a subject prefix the subjects are
+ * found through the dictionary's order rather than by reading every triple
+ * of the predicate: `lab:unit` of tests would otherwise read the unit of
+ * every stored result before each import. */
 typedef struct {
-    rl_qs *qs;
+    rl_qs_reader *rd;
     rl_lookup *lookup;
     const char *pred;
     rl_id p;
     rl_buf s, o;   /* the subject's IRI, the object's lookup string */
     rl_status copy; /* copy_value's buffer status */
-} prefixed_lookup;
+} reader_lookup;
 
-/* The lookup string of an encoded term, 0-terminated, as term_str gives it:
- * an IRI or a literal's lexical form; empty for a blank node. */
-static void copy_value(void *ud, const unsigned char *b, size_t n)
+/* The lookup string of an encoded term into `out`, 0-terminated, as
+ * term_str gives it: an IRI or a literal's lexical form; empty for a blank
+ * node.  `want_iri`: empty unless the term is an IRI. */
+static rl_status copy_lookup_str(rl_buf *out, const unsigned char *b, size_t n, int want_iri)
 {
-    prefixed_lookup *pl = ud;
     size_t len = 0;
     const unsigned char *v = rl_term_value(b, n, &len);
-    rl_buf_clear(&pl->o);
-    if (v && (pl->copy = rl_buf_append(&pl->o, v, len)) == RL_OK) pl->copy = rl_buf_append(&pl->o, "", 1);
+    rl_buf_clear(out);
+    if (!v || (want_iri && (!n || b[0] != 'U'))) return RL_OK;
+    rl_status r = rl_buf_append(out, v, len);
+    return r == RL_OK ? rl_buf_append(out, "", 1) : r;
 }
 
-static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, size_t n)
+static void copy_object(void *ud, const unsigned char *b, size_t n)
 {
-    prefixed_lookup *pl = ud;
+    reader_lookup *rl = ud;
+    rl->copy = copy_lookup_str(&rl->o, b, n, 0);
+}
+
+static void copy_subject(void *ud, const unsigned char *b, size_t n)
+{
+    reader_lookup *rl = ud;
+    rl->copy = copy_lookup_str(&rl->s, b, n, 1);
+}
+
+/* Every (s pred o) with s = `s` (0: any subject, its IRI then read) into the
+ * table; subjects not an IRI and objects that are blank are skipped. */
+static rl_status lookup_read_subject(reader_lookup *rl, rl_id s)
+{
     rl_qs_iter *it = NULL;
-    rl_quad pat = {id, pl->p, 0, 0}, q;
-    rl_buf_clear(&pl->s);
-    rl_status r = rl_buf_append(&pl->s, b + 1, n - 1); /* 'U' + IRI */
-    if (r == RL_OK) r = rl_buf_append(&pl->s, "", 1);
-    if (r == RL_OK) r = rl_qs_find(pl->qs, &pat, RL_QS_UNION, &it);
+    rl_quad pat = {s, rl->p, 0, 0}, q;
+    rl_status r = rl_qs_reader_find(rl->rd, &pat, RL_QS_UNION, &it);
     int more = 0;
     while (r == RL_OK && (more = rl_qs_iter_next(it, &q)) == 1) {
-        pl->copy = RL_OK;
-        if ((r = rl_qs_term_bytes(pl->qs, q.o, copy_value, pl)) != RL_OK || (r = pl->copy) != RL_OK) break;
-        if (pl->o.len) r = rl_lookup_add(pl->lookup, pl->pred, (const char *)pl->s.data, (const char *)pl->o.data);
+        rl->copy = RL_OK;
+        if (!s && ((r = rl_qs_reader_term_bytes(rl->rd, q.s, copy_subject, rl)) != RL_OK ||
+                   (r = rl->copy) != RL_OK))
+            break;
+        if ((r = rl_qs_reader_term_bytes(rl->rd, q.o, copy_object, rl)) != RL_OK || (r = rl->copy) != RL_OK)
+            break;
+        if (rl->s.len && rl->o.len)
+            r = rl_lookup_add(rl->lookup, rl->pred, (const char *)rl->s.data, (const char *)rl->o.data);
     }
     if (r == RL_OK && more < 0) r = RL_ERR_STORE;
     rl_qs_iter_free(it);
     return r;
 }
 
-static rl_status lookup_preload_prefixed(imp *im, rl_qs *qs, const char *pred, const char *prefix)
+static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, size_t n)
 {
-    prefixed_lookup pl = {qs, im->lookup, pred, 0, {0}, {0}, RL_OK};
-    rl_buf_init(&pl.s, 0);
-    rl_buf_init(&pl.o, 0);
+    reader_lookup *rl = ud;
+    rl_buf_clear(&rl->s);
+    rl_status r = rl_buf_append(&rl->s, b + 1, n - 1); /* 'U' + IRI */
+    if (r == RL_OK) r = rl_buf_append(&rl->s, "", 1);
+    return r == RL_OK ? lookup_read_subject(rl, id) : r;
+}
+
+/* The id of IRI `iri` in the reader's snapshot (0 when unknown). */
+static rl_status reader_iri_id(rl_qs_reader *rd, const char *iri, rl_buf *enc, rl_id *id)
+{
+    rl_buf_clear(enc);
+    rl_status r = rl_buf_append(enc, "U", 1);
+    if (r == RL_OK) r = rl_buf_puts(enc, iri);
+    return r == RL_OK ? rl_qs_reader_term_id(rd, enc->data, enc->len, id) : r;
+}
+
+/* One lookup declaration ("PRED" or "PRED SUBJECT_PREFIX") from the reader. */
+static rl_status lookup_preload_reader(imp *im, rl_qs_reader *rd, const char *pred, const char *prefix)
+{
+    reader_lookup rl = {rd, im->lookup, pred, 0, {0}, {0}, RL_OK};
+    rl_buf_init(&rl.s, 0);
+    rl_buf_init(&rl.o, 0);
     rl_buf enc;
     rl_buf_init(&enc, 0);
-    rl_status r = rl_buf_append(&enc, "U", 1);
-    if (r == RL_OK) r = rl_buf_puts(&enc, pred);
-    if (r == RL_OK) r = rl_qs_term_id(qs, enc.data, enc.len, 0, &pl.p);
-    if (r == RL_OK && pl.p) { /* an unknown predicate has no facts */
-        rl_buf_clear(&enc);
-        if ((r = rl_buf_append(&enc, "U", 1)) == RL_OK && (r = rl_buf_puts(&enc, prefix)) == RL_OK)
-            r = rl_qs_terms_prefixed(qs, enc.data, enc.len, prefixed_subject, &pl);
+    rl_status r = reader_iri_id(rd, pred, &enc, &rl.p);
+    if (r == RL_OK && rl.p) { /* an unknown predicate has no facts */
+        if (!prefix) {
+            r = lookup_read_subject(&rl, 0);
+        } else {
+            rl_buf_clear(&enc);
+            if ((r = rl_buf_append(&enc, "U", 1)) == RL_OK && (r = rl_buf_puts(&enc, prefix)) == RL_OK)
+                r = rl_qs_reader_terms_prefixed(rd, enc.data, enc.len, prefixed_subject, &rl);
+        }
     }
     rl_buf_free(&enc);
-    rl_buf_free(&pl.s);
-    rl_buf_free(&pl.o);
+    rl_buf_free(&rl.s);
+    rl_buf_free(&rl.o);
     return r;
 }
 
 /* Fills the lookup table from the committed store: every triple of the
- * format's lookup predicates, in any graph. */
-static rl_status lookup_preload(imp *im, char *err, size_t cap)
+ * format's lookup predicates, in any graph.  lmdb: through the reader `rd`;
+ * other storages: through librdf. */
+static rl_status lookup_preload(imp *im, rl_qs_reader *rd, char *err, size_t cap)
 {
     if (!im->fmt || !im->fmt->lookups || !im->fmt->lookups[0]) return RL_OK;
     if (!(im->lookup = rl_lookup_new())) return rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
     librdf_model *m = rl_store_model(im->st);
-    rl_qs *qs = rl_store_quads(im->st);
     rl_status r = RL_OK;
     for (const char *const *l = im->fmt->lookups; *l && r == RL_OK; l++) {
         char pred[1024];
         const char *sp = strchr(*l, ' ');
         snprintf(pred, sizeof pred, "%.*s", (int)(sp ? (size_t)(sp - *l) : strlen(*l)), *l);
-        if (qs && sp) {
-            r = lookup_preload_prefixed(im, qs, pred, sp + 1);
+        if (rd) {
+            r = lookup_preload_reader(im, rd, pred, sp ? sp + 1 : NULL);
             continue;
         }
         librdf_node *pn = librdf_new_node_from_uri_string(im->w, (const unsigned char *)pred);
@@ -596,7 +637,9 @@ static rl_status lookup_preload(imp *im, char *err, size_t cap)
         if (pat) librdf_free_statement(pat); /* frees pn */
         else if (pn) librdf_free_node(pn);
     }
-    if (r != RL_OK) return rl_errorf(err, cap, r, "%s: reading lookup facts: %s", im->path, rl_strerror(r));
+    if (r != RL_OK)
+        return rl_errorf(err, cap, r, "%s: reading lookup facts: %s", im->path,
+                         rd && rl_qs_reader_errmsg(rd)[0] ? rl_qs_reader_errmsg(rd) : rl_strerror(r));
     return RL_OK;
 }
 
@@ -733,21 +776,41 @@ static rl_status convert_pass(imp *im, const rl_buf *text, char *err, size_t cap
     return RL_OK;
 }
 
-static int batch_exists(imp *im)
+/* Whether the batch's graph is already described as an import in the
+ * provenance graph: lmdb through the reader, else through librdf. */
+static rl_status batch_exists(imp *im, rl_qs_reader *rd, int *found)
 {
+    *found = 0;
+    if (rd) {
+        rl_buf enc;
+        rl_buf_init(&enc, 0);
+        rl_quad q = {0, 0, 0, 0}, m;
+        rl_qs_iter *it = NULL;
+        rl_status r = reader_iri_id(rd, im->graph_iri, &enc, &q.s);
+        if (r == RL_OK && q.s) r = reader_iri_id(rd, RL_NS_RDF "type", &enc, &q.p);
+        if (r == RL_OK && q.p) r = reader_iri_id(rd, RL_NS_CORE "ImportBatch", &enc, &q.o);
+        if (r == RL_OK && q.o) r = reader_iri_id(rd, RL_GRAPH_PROVENANCE, &enc, &q.c);
+        if (r == RL_OK && q.c && (r = rl_qs_reader_find(rd, &q, RL_QS_IN_GRAPH, &it)) == RL_OK) {
+            int n = rl_qs_iter_next(it, &m);
+            if (n < 0) r = RL_ERR_STORE;
+            *found = n == 1;
+        }
+        rl_qs_iter_free(it);
+        rl_buf_free(&enc);
+        return r;
+    }
     raptor_term *pg = iri(im, RL_GRAPH_PROVENANCE, NULL);
     librdf_statement *pat = librdf_new_statement_from_nodes(
         im->w, raptor_term_copy(im->batch_graph), iri(im, RL_NS_RDF "type", 0),
         iri(im, RL_NS_CORE "ImportBatch", 0));
-    int found = 0;
     if (pg && pat) {
         librdf_stream *s = librdf_model_find_statements_in_context(rl_store_model(im->st), pat, pg);
-        found = s && !librdf_stream_end(s);
+        *found = s && !librdf_stream_end(s);
         if (s) librdf_free_stream(s);
     }
     if (pat) librdf_free_statement(pat);
     if (pg) raptor_free_term(pg);
-    return found;
+    return RL_OK;
 }
 
 /* Rewrites a Turtle error on a file no format recognised into one that says
@@ -778,8 +841,42 @@ int rl_import_rank(const char *path, const rl_import_options *opt)
     return 0;
 }
 
-rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
-                         rl_import_result *res, char *err, size_t cap)
+/* ---- the pipeline: begin (convert) / wait / end (commit) ---------------- */
+struct rl_import_job {
+    rl_import_result res;
+    rl_writer *writer;          /* lmdb: committing this batch, until waited for */
+    rl_status st;               /* the commit's status once waited for */
+    char path[1024];
+    char err[1600];             /* the commit's error message */
+    const rl_input_format *fmt; /* NULL for RDF */
+    size_t lookup_added;        /* facts the batch added to its format's lookup table */
+};
+
+/* Whether file `im` (checksum `sum`) may be converted while `prev` still
+ * commits: only when prev's uncommitted triples cannot change what the
+ * conversion reads from the store.  It reads the lookup facts of its format
+ * and whether its batch exists; so prev must be of a pack format with the
+ * same lookup declarations, have added no lookup fact, and not be the same
+ * bytes.  RDF on either side: wait. */
+static int job_may_overlap(const rl_import_job *prev, const imp *im, const char *sum)
+{
+    return prev->fmt && im->fmt && prev->fmt->lookups == im->fmt->lookups &&
+           prev->lookup_added == 0 && strcmp(prev->res.checksum, sum) != 0;
+}
+
+void rl_import_wait(rl_import_job *job)
+{
+    if (!job || !job->writer) return;
+    rl_writer *w = job->writer;
+    job->writer = NULL;
+    char werr[512];
+    if ((job->st = rl_writer_finish(w, 1, werr, sizeof werr)) != RL_OK)
+        rl_errorf(job->err, sizeof job->err, job->st, "%s: store write failed, nothing imported: %s",
+                  job->path, werr);
+}
+
+rl_status rl_import_begin(rl_store *st, const char *path, const rl_import_options *opt,
+                          rl_import_job *prev, rl_import_job **out, char *err, size_t cap)
 {
     rl_import_options dflt = {NULL, 0, 0, RL_PROGRESS_NONE, NULL, NULL, NULL, 0, NULL};
     rl_buf text;
@@ -789,9 +886,14 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     rl_status r = RL_OK;
     uint64_t bytes = 0;
     char t0[40], t1[40];
-    int in_txn = 0;
+    int in_txn = 0, found = 0;
+    size_t preloaded = 0;
+    rl_qs_reader *rd = NULL;
+    rl_import_job *job = NULL;
+    *out = NULL;
     memset(&im, 0, sizeof im);
-    memset(res, 0, sizeof *res);
+    if (!(job = calloc(1, sizeof *job))) return rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
+    rl_import_result *res = &job->res;
     im.st = st;
     im.w = rl_store_world(st);
     im.rw = librdf_world_get_raptor(im.w);
@@ -801,22 +903,36 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     rl_buf_init(&im.genc, 0);
     rl_time_now_iso(t0, sizeof t0);
     FILE *f = fopen(path, "rb");
-    if (!f) return rl_errorf(err, cap, RL_ERR_IO, "%s: %s", path, strerror(errno));
+    if (!f) {
+        free(job);
+        return rl_errorf(err, cap, RL_ERR_IO, "%s: %s", path, strerror(errno));
+    }
     r = file_digest(f, o->max_bytes ? o->max_bytes : ((uint64_t)8 << 30), res->checksum, &bytes,
                     err, cap, path);
     if (r != RL_OK) goto out;
     if ((r = choose_format(&im, o, f, path, err, cap)) != RL_OK) goto out;
+    /* what follows reads the store: wait for prev unless its open batch
+     * cannot change what is read */
+    if (prev && prev->writer && !job_may_overlap(prev, &im, res->checksum)) rl_import_wait(prev);
     int fallback = 0;
     const char *fmt = im.fmt ? im.fmt->name : o->format ? o->format : guess_format(im.rw, f, path, &fallback);
     snprintf(res->format, sizeof res->format, "%s", fmt);
     snprintf(res->graph, sizeof res->graph, "%s%s", RL_GRAPH_BATCH_PREFIX, res->checksum);
     snprintf(im.blank_prefix, sizeof im.blank_prefix, "b%.12s_", res->checksum);
+    im.graph_iri = res->graph;
     im.batch_graph = iri(&im, res->graph, NULL);
     if (!im.batch_graph) {
         r = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (batch_exists(&im)) {
+    im.qs = rl_store_quads(st);
+    if (im.qs && (r = rl_qs_reader_new(im.qs, &rd, err, cap)) != RL_OK) goto out;
+    if ((r = batch_exists(&im, rd, &found)) != RL_OK) {
+        r = rl_errorf(err, cap, r, "%s: reading the provenance graph: %s", path,
+                      rd ? rl_qs_reader_errmsg(rd) : rl_strerror(r));
+        goto out;
+    }
+    if (found) {
         res->already = 1;
         goto out;
     }
@@ -838,8 +954,10 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
     }
     im.keep_going = o->keep_going;
     im.reject_out = o->reject_out;
-    if ((r = lookup_preload(&im, err, cap)) != RL_OK) goto out;
-    im.qs = rl_store_quads(st);
+    if ((r = lookup_preload(&im, rd, err, cap)) != RL_OK) goto out;
+    rl_qs_reader_free(rd);
+    rd = NULL;
+    preloaded = im.lookup ? rl_lookup_count(im.lookup) : 0;
     if (!rl_store_is_transactional(st)) { /* validate first: bad input changes nothing */
         im.validate_only = 1;
         r = im.fmt ? convert_pass(&im, &text, err, cap)
@@ -852,7 +970,7 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
         rewind(f);
     }
     if (im.qs) { /* lmdb: parse here, write in the writer thread, one transaction */
-        if ((r = rl_writer_new(im.qs, &im.writer)) != RL_OK) {
+        if ((r = rl_writer_new(im.qs, prev != NULL, &im.writer)) != RL_OK) {
             r = rl_errorf(err, cap, r, "%s: cannot start the store writer", path);
             goto out;
         }
@@ -877,12 +995,13 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
                       im.writer ? rl_writer_errmsg(im.writer) : rl_store_log_last(st));
         goto out;
     }
-    if (im.writer) {
-        rl_writer *w = im.writer;
+    job->fmt = im.fmt;
+    job->lookup_added = im.lookup ? rl_lookup_count(im.lookup) - preloaded : 0;
+    snprintf(job->path, sizeof job->path, "%s", path);
+    if (im.writer) { /* the commit goes on in the writer thread: rl_import_wait */
+        job->writer = im.writer;
         im.writer = NULL;
-        char werr[512];
-        if ((r = rl_writer_finish(w, 1, werr, sizeof werr)) != RL_OK)
-            r = rl_errorf(err, cap, r, "%s: store write failed, nothing imported: %s", path, werr);
+        rl_writer_close(job->writer, 1);
     } else {
         in_txn = 0;
         if ((r = rl_store_commit(st)) != RL_OK)
@@ -891,6 +1010,7 @@ rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options
 out:
     if (im.writer) rl_writer_finish(im.writer, 0, NULL, 0); /* abort */
     if (in_txn) rl_store_rollback(st);
+    rl_qs_reader_free(rd);
     fclose(f);
     for (size_t i = 0; i < im.ngraphs; i++) raptor_free_term(im.graphs[i]);
     free(im.graphs);
@@ -901,5 +1021,30 @@ out:
     rl_warnings_clear(&im.warnings);
     rl_lookup_free(im.lookup);
     rl_buf_free(&text);
+    if (r != RL_OK) {
+        free(job);
+        return r;
+    }
+    *out = job;
+    return RL_OK;
+}
+
+rl_status rl_import_end(rl_import_job *job, rl_import_result *res, char *err, size_t cap)
+{
+    if (!job) return RL_ERR_USAGE;
+    rl_import_wait(job);
+    rl_status r = job->st;
+    *res = job->res;
+    if (r != RL_OK) rl_errorf(err, cap, r, "%s", job->err);
+    free(job);
     return r;
+}
+
+rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
+                         rl_import_result *res, char *err, size_t cap)
+{
+    rl_import_job *job = NULL;
+    memset(res, 0, sizeof *res);
+    rl_status r = rl_import_begin(st, path, opt, NULL, &job, err, cap);
+    return r == RL_OK ? rl_import_end(job, res, err, cap) : r;
 }

@@ -14,7 +14,8 @@
  * transactions the file is parsed once to validate it and again to write it,
  * so bad input still changes nothing.
  *
- * Thread safety: as the store.
+ * Thread safety: as the store (the pipelined form below runs its own writer
+ * thread inside).
  */
 #ifndef RL_IMPORT_H
 #define RL_IMPORT_H
@@ -64,5 +65,35 @@ int rl_import_rank(const char *path, const rl_import_options *opt);
  * RL_ERR_STORE.  On any error the store is unchanged. */
 rl_status rl_import_file(rl_store *st, const char *path, const rl_import_options *opt,
                          rl_import_result *res, char *err, size_t cap);
+
+/* The same in two steps, so that on the lmdb store one file is read and
+ * converted while the one before it commits (rootline import DIR):
+ *
+ *   rl_import_begin(st, f1, o, NULL, &j1, ...);
+ *   rl_import_begin(st, f2, o, j1, &j2, ...);   converts f2 while f1 commits
+ *   rl_import_end(j1, &r1, ...);                f1's outcome
+ *   ...
+ *
+ * begin does everything up to the commit, which the store-writer thread then
+ * does in the background; end waits for it and gives the result.  `prev`
+ * (may be NULL) is the caller's job still committing: this file's
+ * transaction begins after prev's ends, and if prev's open batch could change
+ * what this file reads from the store (lookup facts, an identical file; see
+ * import.md) begin first waits for prev's commit (rl_import_wait).  A file
+ * converted against the committed data without prev therefore gives the
+ * same graph as when imported alone after it.  Each file still lands whole
+ * or not at all, and a failure of one changes nothing of the other.
+ *
+ * begin's errors are those of rl_import_file for everything but the commit
+ * (then *out is NULL and nothing changed); end returns the commit's status
+ * and frees the job.  Every job begun must be ended, each at most once,
+ * prev before the job begun after it.  One thread drives the jobs of a store. */
+typedef struct rl_import_job rl_import_job;
+rl_status rl_import_begin(rl_store *st, const char *path, const rl_import_options *opt,
+                          rl_import_job *prev, rl_import_job **out, char *err, size_t cap);
+/* Waits for the job's commit to finish (its outcome is kept for end).
+ * NULL or a job already waited for: no-op. */
+void rl_import_wait(rl_import_job *job);
+rl_status rl_import_end(rl_import_job *job, rl_import_result *res, char *err, size_t cap);
 
 #endif
