@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* Hash for the in-memory term cache (not a digest): 8 bytes per step. */
-static uint64_t cache_hash(const unsigned char *b, size_t n)
+uint64_t rl_qs_term_hash(const unsigned char *b, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
     while (n >= 8) {
@@ -67,7 +67,7 @@ rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int cre
     if (create && !qs->wtxn)
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_USAGE,
                          "creating a term needs a write transaction");
-    uint64_t h = cache_hash(enc, len);
+    uint64_t h = rl_qs_term_hash(enc, len);
     cache_slot *slot = &qs->cache[h & (QS_CACHE_SLOTS - 1)];
     if (slot->key && slot->hash == h && slot->len == len && !memcmp(slot->key, enc, len)) {
         *id = slot->id;

@@ -89,6 +89,9 @@ void rl_qs_snapshot_end(rl_qs *qs);
  * write transaction) a missing term gets a new id; otherwise *id = 0 when the
  * term is unknown. */
 rl_status rl_qs_term_id(rl_qs *qs, const unsigned char *enc, size_t len, int create, rl_id *id);
+/* A fast hash of a term encoding (not a digest; the term cache's).  Pure:
+ * any thread. */
+uint64_t rl_qs_term_hash(const unsigned char *enc, size_t len);
 /* Copies the encoding of term `id` into the caller's callback: `fn` is called
  * once with the bytes (valid only during the call).  RL_ERR_NOTFOUND if unknown. */
 rl_status rl_qs_term_bytes(rl_qs *qs, rl_id id,
