@@ -73,11 +73,6 @@ static rl_store *new_store(const char *name)
     return st;
 }
 
-static int cmp_line(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The store as sorted N-Quads lines without the provenance times (which
  * differ between two imports of the same bytes); malloc'd. */
 static char *dump(rl_store *st)
@@ -88,22 +83,7 @@ static char *dump(rl_store *st)
     FILE *f = open_memstream(&text, &len);
     CU_ASSERT_EQUAL(rl_export_nquads(st, NULL, f, &n, err, sizeof err), RL_OK);
     fclose(f);
-    char **lines = NULL;
-    size_t nl = 0, cap = 0;
-    for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (strstr(l, "AtTime>")) continue;
-        if (nl == cap) lines = realloc(lines, (cap = cap ? cap * 2 : 64) * sizeof *lines);
-        lines[nl++] = l;
-    }
-    qsort(lines, nl, sizeof *lines, cmp_line);
-    char *out = NULL;
-    size_t ol = 0;
-    FILE *o = open_memstream(&out, &ol);
-    for (size_t i = 0; i < nl; i++) fprintf(o, "%s\n", lines[i]);
-    fclose(o);
-    free(lines);
-    free(text);
-    return out;
+    return rl_test_sorted_lines(text, "AtTime>");
 }
 
 static rl_import_job *begin_ok(rl_store *st, const char *path, rl_import_job *prev)

@@ -33,11 +33,6 @@ static const char *queries[] = {
     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?p != <http://www.w3.org/ns/prov#startedAtTime> && ?p != <http://www.w3.org/ns/prov#endedAtTime> && ?p != <http://www.w3.org/ns/prov#generatedAtTime>) }",
     NULL};
 
-static int cmp_line(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *run(rl_store *st, const char *q, int sort_lines)
 {
     char *text = NULL, err[512];
@@ -49,21 +44,7 @@ static char *run(rl_store *st, const char *q, int sort_lines)
     fclose(f);
     if (s != RL_OK) fprintf(stderr, "query failed: %s: %s\n", q, err);
     CU_ASSERT_EQUAL(s, RL_OK);
-    if (sort_lines && text) { /* CONSTRUCT output has no defined order */
-        char *lines[4096];
-        size_t n = 0;
-        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && n < 4096;
-             l = strtok_r(NULL, "\n", &save))
-            lines[n++] = l;
-        qsort(lines, n, sizeof *lines, cmp_line);
-        char *joined = NULL;
-        size_t jl = 0;
-        FILE *j = open_memstream(&joined, &jl);
-        for (size_t i = 0; i < n; i++) fprintf(j, "%s\n", lines[i]);
-        fclose(j);
-        free(text);
-        text = joined;
-    }
+    if (sort_lines && text) text = rl_test_sorted_lines(text, NULL); /* CONSTRUCT: no defined order */
     return text;
 }
 

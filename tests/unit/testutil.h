@@ -61,4 +61,34 @@ static inline char *rl_test_write(const char *dir, const char *name, const char 
     return p;
 }
 
+static inline int rl_test_cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of `text` (freed here) sorted, each ending in a newline, without
+ * those containing `drop` (NULL: keep all); malloc'd.  For outputs whose
+ * order is not defined (CONSTRUCT, exports). */
+static inline char *rl_test_sorted_lines(char *text, const char *drop)
+{
+    char **lines = NULL, *out = NULL;
+    size_t n = 0, cap = 0, len = 0;
+    for (char *save = NULL, *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        if (drop && strstr(l, drop)) continue;
+        if (n == cap) {
+            char **nl = realloc(lines, (cap = cap ? cap * 2 : 64) * sizeof *lines);
+            if (!nl) break;
+            lines = nl;
+        }
+        lines[n++] = l;
+    }
+    if (n) qsort(lines, n, sizeof *lines, rl_test_cmp_line);
+    FILE *o = open_memstream(&out, &len);
+    for (size_t i = 0; o && i < n; i++) fprintf(o, "%s\n", lines[i]);
+    if (o) fclose(o);
+    free(lines);
+    free(text);
+    return out;
+}
+
 #endif
