@@ -45,7 +45,6 @@ struct rl_batch {
     const char *path;
     const char *checksum;
     const char *graph;
-    const char *graph_iri; /* the batch graph's IRI (res->graph) */
     const char *const *params;
     double mtime;
     uint64_t records;
@@ -571,8 +570,7 @@ static rl_status prefixed_subject(void *ud, rl_id id, const unsigned char *b, si
 static rl_status reader_iri_id(rl_qs_reader *rd, const char *iri, rl_buf *enc, rl_id *id)
 {
     rl_buf_clear(enc);
-    rl_status r = rl_buf_append(enc, "U", 1);
-    if (r == RL_OK) r = rl_buf_puts(enc, iri);
+    rl_status r = rl_term_encode_iri(enc, iri);
     return r == RL_OK ? rl_qs_reader_term_id(rd, enc->data, enc->len, id) : r;
 }
 
@@ -590,7 +588,7 @@ static rl_status lookup_preload_reader(imp *im, rl_qs_reader *rd, const char *pr
             r = lookup_read_subject(&rl, 0);
         } else {
             rl_buf_clear(&enc);
-            if ((r = rl_buf_append(&enc, "U", 1)) == RL_OK && (r = rl_buf_puts(&enc, prefix)) == RL_OK)
+            if ((r = rl_term_encode_iri(&enc, prefix)) == RL_OK)
                 r = rl_qs_reader_terms_prefixed(rd, enc.data, enc.len, prefixed_subject, &rl);
         }
     }
@@ -786,7 +784,7 @@ static rl_status batch_exists(imp *im, rl_qs_reader *rd, int *found)
         rl_buf_init(&enc, 0);
         rl_quad q = {0, 0, 0, 0}, m;
         rl_qs_iter *it = NULL;
-        rl_status r = reader_iri_id(rd, im->graph_iri, &enc, &q.s);
+        rl_status r = reader_iri_id(rd, im->graph, &enc, &q.s);
         if (r == RL_OK && q.s) r = reader_iri_id(rd, RL_NS_RDF "type", &enc, &q.p);
         if (r == RL_OK && q.p) r = reader_iri_id(rd, RL_NS_CORE "ImportBatch", &enc, &q.o);
         if (r == RL_OK && q.o) r = reader_iri_id(rd, RL_GRAPH_PROVENANCE, &enc, &q.c);
@@ -919,7 +917,7 @@ rl_status rl_import_begin(rl_store *st, const char *path, const rl_import_option
     snprintf(res->format, sizeof res->format, "%s", fmt);
     snprintf(res->graph, sizeof res->graph, "%s%s", RL_GRAPH_BATCH_PREFIX, res->checksum);
     snprintf(im.blank_prefix, sizeof im.blank_prefix, "b%.12s_", res->checksum);
-    im.graph_iri = res->graph;
+    im.graph = res->graph;
     im.batch_graph = iri(&im, res->graph, NULL);
     if (!im.batch_graph) {
         r = rl_errorf(err, cap, RL_ERR_NOMEM, "out of memory");
@@ -949,7 +947,6 @@ rl_status rl_import_begin(rl_store *st, const char *path, const rl_import_option
         }
         im.path = path;
         im.checksum = res->checksum;
-        im.graph = res->graph;
         im.params = o->params;
     }
     im.keep_going = o->keep_going;

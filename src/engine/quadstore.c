@@ -826,6 +826,18 @@ static int choose_index(const rl_quad *p, rl_qs_graph_mode mode, size_t *plen)
     return first;
 }
 
+/* Sets the iterator's store, mode, index and key prefix for `pattern`. */
+static void iter_aim(rl_qs_iter *it, rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode)
+{
+    it->qs = qs;
+    it->mode = mode;
+    it->ix = choose_index(pattern, mode, &it->plen);
+    unsigned char key[QS_KEY_MAX];
+    quad_key(qs, pattern, it->ix, key);
+    it->plen = key_prefix_len(qs, key, it->plen);
+    memcpy(it->prefix, key, it->plen);
+}
+
 rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, rl_qs_iter **out)
 {
     *out = NULL;
@@ -837,14 +849,8 @@ rl_status rl_qs_find(rl_qs *qs, const rl_quad *pattern, rl_qs_graph_mode mode, r
     } else if (!(it = rl__qs_calloc(1, sizeof *it))) {
         return rl_errorf(qs->err, sizeof qs->err, RL_ERR_NOMEM, "find");
     }
-    it->qs = qs;
+    iter_aim(it, qs, pattern, mode);
     it->err = qs->err;
-    it->mode = mode;
-    it->ix = choose_index(pattern, mode, &it->plen);
-    unsigned char key[QS_KEY_MAX];
-    quad_key(qs, pattern, it->ix, key);
-    it->plen = key_prefix_len(qs, key, it->plen);
-    memcpy(it->prefix, key, it->plen);
     rl_status st = rl__qs_read_acquire(qs, &it->txn, &it->owns_read);
     if (st != RL_OK) {
         free(it);
@@ -966,16 +972,10 @@ rl_status rl_qs_reader_find(rl_qs_reader *r, const rl_quad *pattern, rl_qs_graph
     *out = NULL;
     rl_qs_iter *it = rl__qs_calloc(1, sizeof *it);
     if (!it) return rl_errorf(r->err, sizeof r->err, RL_ERR_NOMEM, "find");
-    it->qs = r->qs;
+    iter_aim(it, r->qs, pattern, mode);
     it->err = r->err;
     it->detached = 1;
-    it->mode = mode;
     it->txn = r->txn;
-    it->ix = choose_index(pattern, mode, &it->plen);
-    unsigned char key[QS_KEY_MAX];
-    quad_key(r->qs, pattern, it->ix, key);
-    it->plen = key_prefix_len(r->qs, key, it->plen);
-    memcpy(it->prefix, key, it->plen);
     int rc = mdb_cursor_open(r->txn, r->qs->ix[it->ix], &it->cur);
     if (rc) {
         free(it);

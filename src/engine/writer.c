@@ -58,6 +58,20 @@ struct rl_writer {
     size_t slot_off[SLOTS], slot_len[SLOTS];
 };
 
+/* Producer: forgets the current chunk's terms (a new chunk begins). */
+static void producer_reset(rl_writer *w)
+{
+    for (int i = 0; i < 4; i++) w->prev_off[i] = NO_TERM;
+    for (size_t i = 0; i < SLOTS; i++) w->slot_off[i] = NO_TERM;
+}
+
+/* Producer: whether the term at `off` (NO_TERM: none), `len` bytes, of the
+ * current chunk `b` is t[0..n). */
+static int same_term(const rl_buf *b, size_t off, size_t len, const unsigned char *t, size_t n)
+{
+    return off != NO_TERM && len == n && !memcmp(b->data + off, t, n);
+}
+
 static chunk *chunk_new(void)
 {
     chunk *c = calloc(1, sizeof *c);
@@ -195,8 +209,7 @@ rl_status rl_writer_new(rl_qs *qs, int wait_turn, rl_writer **out)
     w->qs = qs;
     w->wait_turn = wait_turn;
     w->waiting = 1;
-    for (int i = 0; i < 4; i++) w->prev_off[i] = NO_TERM;
-    for (size_t i = 0; i < SLOTS; i++) w->slot_off[i] = NO_TERM;
+    producer_reset(w);
     if (!(w->cur = chunk_new())) {
         free(w);
         return RL_ERR_NOMEM;
@@ -219,9 +232,7 @@ static rl_status push_current(rl_writer *w)
 {
     chunk *c = w->cur;
     w->cur = NULL;
-    /* repeats and back-references stay within a chunk */
-    for (int i = 0; i < 4; i++) w->prev_off[i] = NO_TERM;
-    for (size_t i = 0; i < SLOTS; i++) w->slot_off[i] = NO_TERM;
+    producer_reset(w); /* repeats and back-references stay within a chunk */
     pthread_mutex_lock(&w->mu);
     while (w->queued >= (w->waiting ? MAX_WAIT_CHUNKS : MAX_CHUNKS) && w->status == RL_OK)
         pthread_cond_wait(&w->cv, &w->mu);
@@ -248,15 +259,13 @@ rl_status rl_writer_add(rl_writer *w, const unsigned char *const t[4], const siz
         if (n[i] >= BACKREF) return RL_ERR_LIMIT;
         rl_status st;
         uint32_t head;
-        if (w->prev_off[i] != NO_TERM && w->prev_len[i] == n[i] &&
-            !memcmp(b->data + w->prev_off[i], t[i], n[i])) {
+        if (same_term(b, w->prev_off[i], w->prev_len[i], t[i], n[i])) {
             head = REPEAT;
             if ((st = rl_buf_append(b, &head, 4)) != RL_OK) return st;
             continue;
         }
         uint16_t s = (uint16_t)(rl_qs_term_hash(t[i], n[i]) & (SLOTS - 1));
-        if (w->slot_off[s] != NO_TERM && w->slot_len[s] == n[i] &&
-            !memcmp(b->data + w->slot_off[s], t[i], n[i])) {
+        if (same_term(b, w->slot_off[s], w->slot_len[s], t[i], n[i])) {
             head = BACKREF | s;
             if ((st = rl_buf_append(b, &head, 4)) != RL_OK) return st;
             w->prev_off[i] = w->slot_off[s];
