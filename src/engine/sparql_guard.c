@@ -268,6 +268,72 @@ static int ops_graph_ref(const char *in, const char *p)
     return (n == 3 && !strncasecmp(w, "ADD", 3)) || (n == 4 && (!strncasecmp(w, "COPY", 4) || !strncasecmp(w, "MOVE", 4)));
 }
 
+/* The end of the graph reference after WITH at p (an IRI or a prefixed
+ * name). */
+static const char *with_ref_end(const char *p)
+{
+    const char *q = skip_ws(p + 4);
+    size_t n = opaque_len(q); /* <iri> */
+    if (n && *q == '<') return q + n;
+    while (*q && !isspace((unsigned char)*q) && *q != '{' && *q != '#') q++; /* prefixed name */
+    return q;
+}
+
+/* "WITH <g>" (with .. end) as the comment update.c reads: rasqal would
+ * otherwise put every template triple into <g>, GRAPH blocks included, and
+ * forget <g> for the WHERE. */
+static rl_status with_mark(rl_buf *out, const char *with, const char *end)
+{
+    const char *ref = skip_ws(with + 4);
+    rl_status st = rl_buf_puts(out, "\n" RL_GUARD_WITH_MARK " ");
+    if (st == RL_OK) st = rl_buf_append(out, ref, (size_t)(end - ref));
+    return st == RL_OK ? rl_buf_puts(out, "\n") : st;
+}
+
+/* INSERT DATA / DELETE DATA at p whose block holds more than one part (the
+ * default graph's triples, GRAPH blocks): rasqal 0.9.33 takes one part
+ * only.  Writes one operation per part, "; "-joined, and returns the end
+ * of the block; NULL when p is not that form (nothing written). */
+static const char *split_data(const char *p, rl_buf *out, rl_status *st)
+{
+    const char *kwe = p + 6, *d = skip_ws(kwe);
+    if (!word_at(d, "DATA")) return NULL;
+    const char *b = skip_ws(d + 4);
+    if (*b != '{') return NULL;
+    const char *e = block_end(b);
+    if (!e) return NULL;
+    /* the parts: GRAPH g { ... } blocks, and the triples around them */
+    const char *parts[64][2];
+    int np = 0, graphs = 0, plain = 0;
+    const char *q = skip_ws(b + 1), *run = NULL;
+    while (q < e - 1) {
+        int start = !(isalnum((unsigned char)q[-1]) || q[-1] == '_' || q[-1] == ':');
+        if (start && word_at(q, "GRAPH")) {
+            const char *gb = q + 5;
+            while (gb < e - 1 && *gb != '{') gb += opaque_len(gb) ? opaque_len(gb) : 1;
+            const char *ge = *gb == '{' ? block_end(gb) : NULL;
+            if (!ge || np >= 62) return NULL; /* rasqal says what is wrong */
+            if (run) parts[np][0] = run, parts[np++][1] = q, plain++, run = NULL;
+            parts[np][0] = q, parts[np++][1] = ge, graphs++;
+            q = skip_ws(ge);
+            continue;
+        }
+        if (!run) run = q;
+        size_t n = opaque_len(q);
+        q = skip_ws(q + (n ? n : 1));
+    }
+    if (run) parts[np][0] = run, parts[np++][1] = e - 1, plain++;
+    if (graphs + (plain ? 1 : 0) < 2) return NULL;
+    for (int i = 0; i < np && *st == RL_OK; i++) {
+        if (i) *st = rl_buf_puts(out, " ;\n");
+        if (*st == RL_OK) *st = rl_buf_append(out, p, (size_t)(kwe - p));
+        if (*st == RL_OK) *st = rl_buf_puts(out, " DATA { ");
+        if (*st == RL_OK) *st = rl_buf_append(out, parts[i][0], (size_t)(parts[i][1] - parts[i][0]));
+        if (*st == RL_OK) *st = rl_buf_puts(out, " }");
+    }
+    return e;
+}
+
 /* "[WITH <g>] DELETE {D} INSERT {I} [USING ...] WHERE {W}" at p: writes
  * "[WITH <g>] DELETE {D} WHERE {W} ; [WITH <g>] INSERT {I} WHERE {W}" and
  * returns the end of the operation, or NULL when p is not that form.  Both
@@ -278,14 +344,8 @@ static const char *split_delete_insert(const char *in, const char *p, rl_buf *ou
     const char *with = NULL, *with_end = NULL, *q = p;
     if (word_at(q, "WITH")) {
         with = q;
-        q = skip_ws(q + 4);
-        size_t n = opaque_len(q); /* <iri> */
-        if (!n) {
-            while (*q && !isspace((unsigned char)*q)) q++; /* prefixed name */
-        } else
-            q += n;
-        with_end = q;
-        q = skip_ws(q);
+        with_end = with_ref_end(q);
+        q = skip_ws(with_end);
     }
     if (!word_at(q, "DELETE")) return NULL;
     const char *d = skip_ws(q + 6);
@@ -305,14 +365,13 @@ static const char *split_delete_insert(const char *in, const char *p, rl_buf *ou
     const char *w_end = block_end(wb);
     if (!w_end) return NULL;
     (void)in;
-    size_t wl = with ? (size_t)(with_end - with) : 0;
-    if (with) *st = rl_buf_append(out, with, wl), *st = *st == RL_OK ? rl_buf_puts(out, " ") : *st;
+    if (with) *st = with_mark(out, with, with_end);
     if (*st == RL_OK) *st = rl_buf_puts(out, "DELETE ");
     if (*st == RL_OK) *st = rl_buf_append(out, d, (size_t)(d_end - d));
     if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE ");
     if (*st == RL_OK) *st = rl_buf_append(out, wb, (size_t)(w_end - wb));
     if (*st == RL_OK) *st = rl_buf_puts(out, " ;\n" RL_GUARD_SPLIT_MARK "\n");
-    if (with && *st == RL_OK) *st = rl_buf_append(out, with, wl), *st = *st == RL_OK ? rl_buf_puts(out, " ") : *st;
+    if (with && *st == RL_OK) *st = with_mark(out, with, with_end);
     if (*st == RL_OK) *st = rl_buf_puts(out, "INSERT ");
     if (*st == RL_OK) *st = rl_buf_append(out, ib, (size_t)(i_end - ib));
     if (*st == RL_OK) *st = rl_buf_puts(out, " WHERE ");
@@ -342,6 +401,21 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
                 continue;
             }
         }
+        if (boundary && word_at(p, "WITH")) { /* WITH <g> (not the combined form) */
+            const char *end = with_ref_end(p);
+            st = with_mark(out, p, end);
+            p = end;
+            (*changed)++;
+            continue;
+        }
+        if (boundary && (word_at(p, "INSERT") || word_at(p, "DELETE"))) {
+            const char *end = split_data(p, out, &st);
+            if (end) {
+                p = end;
+                (*changed)++;
+                continue;
+            }
+        }
         if (boundary && word_at(p, "DELETE")) { /* DELETE WHERE {P} -> DELETE {P} WHERE {P} */
             const char *w = skip_ws(p + 6);
             if (word_at(w, "WHERE")) {
@@ -365,7 +439,7 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
             if (!n) /* a prefixed name: the SELECT update.c makes keeps the prologue */
                 while (q[n] && !isspace((unsigned char)q[n]) && q[n] != '{' && q[n] != '#') n++;
             if (n) {
-                st = rl_buf_puts(out, named ? "\n#USING-NAMED " : "\n" RL_GUARD_USING_MARK " ");
+                st = rl_buf_puts(out, named ? "\n" RL_GUARD_USING_NAMED_MARK " " : "\n" RL_GUARD_USING_MARK " ");
                 if (st == RL_OK) st = rl_buf_append(out, q, n);
                 if (st == RL_OK) st = rl_buf_puts(out, "\n");
                 p = q + n;
@@ -483,6 +557,7 @@ typedef struct rw {
     size_t nren;
     int nest;
     int changed;
+    unsigned ground; /* ground triples rewritten inside GRAPH (rw_emit_path) */
     size_t *scope, *scope_end; /* rw_scopes() */
     unsigned char *infilter;
     rl_buf prologue; /* BASE and PREFIX, for the step queries */
@@ -1442,12 +1517,26 @@ static void rw_emit_nps_part(rw *r, const char *s, const char **set, int n, cons
     rw_put(r, out, " }");
 }
 
+/* Is the subject or object text s a constant (not a variable, blank node
+ * or collection)? */
+static int rw_is_ground(const char *s) { return !is_var_text(s) && strncmp(s, "_:", 2) && *s != '('; }
+
 /* Writes the patterns for s p o as group elements. */
 static void rw_emit_path(rw *r, const char *s, const rw_path *p, const char *o, rl_buf *out, const char *gctx)
 {
     if (r->st || !p) return;
     switch (p->kind) {
-    case 'L': rw_putf(r, out, " %s %s %s .", s, p->iri, o); break;
+    case 'L':
+        if (gctx && rw_is_ground(s) && rw_is_ground(o)) {
+            /* librdf asks the store whether a ground triple exists without
+             * saying in which graph: inside GRAPH it would match any graph */
+            const char *v = rw_fresh(r, "o");
+            rw_putf(r, out, " %s %s %s . FILTER(sameTerm(%s, %s))", s, p->iri, v, v, o);
+            r->ground++;
+        } else {
+            rw_putf(r, out, " %s %s %s .", s, p->iri, o);
+        }
+        break;
     case '^': rw_emit_path(r, o, p->a, s, out, gctx); break;
     case '/': {
         const char *m = rw_fresh(r, "s");
@@ -1563,25 +1652,10 @@ static void rw_plist(rw *r, size_t *pos, size_t end, const char *subj, rl_buf *o
     }
 }
 
-/* A triples block from t[i] up to the next group element.  Copied as
- * written unless it holds a property path. */
-static size_t rw_triples(rw *r, size_t i, size_t end, rl_buf *out, const char *gctx)
+/* The triples t[i] .. t[k] written out as patterns (paths expanded, ground
+ * triples inside GRAPH made to name their graph). */
+static void rw_triples_emit(rw *r, size_t i, size_t k, rl_buf *out, const char *gctx)
 {
-    size_t k = i;
-    int depth = 0, path = 0;
-    for (; k < end; k++) {
-        const rl_tok *t = &r->t[k];
-        if (!depth && rw_block_stop(r, k)) break;
-        if (t->kind != RL_TOK_PUNCT) continue;
-        if (rl_tok_is(t, "[") || rl_tok_is(t, "(")) depth++;
-        else if (rl_tok_is(t, "]") || rl_tok_is(t, ")")) depth--;
-        else if (t->n == 1 && strchr("/|^*+?!", *t->p)) path = 1;
-    }
-    if (!path) {
-        rw_copy(r, out, i, k);
-        return k;
-    }
-    r->changed = 1;
     size_t pos = i;
     while (pos < k && !r->st) {
         if (rw_is(r, pos, ".")) {
@@ -1597,6 +1671,46 @@ static size_t rw_triples(rw *r, size_t i, size_t end, rl_buf *out, const char *g
             rw_fail(r, RL_ERR_INPUT, &r->t[pos], "'.' expected after a triple pattern, not '%.*s'",
                     (int)r->t[pos].n, r->t[pos].p);
     }
+}
+
+/* A triples block from t[i] up to the next group element.  Copied as
+ * written unless it holds a property path, or a ground triple inside GRAPH. */
+static size_t rw_triples(rw *r, size_t i, size_t end, rl_buf *out, const char *gctx)
+{
+    size_t k = i;
+    int depth = 0, path = 0;
+    for (; k < end; k++) {
+        const rl_tok *t = &r->t[k];
+        if (!depth && rw_block_stop(r, k)) break;
+        if (t->kind != RL_TOK_PUNCT) continue;
+        if (rl_tok_is(t, "[") || rl_tok_is(t, "(")) depth++;
+        else if (rl_tok_is(t, "]") || rl_tok_is(t, ")")) depth--;
+        else if (t->n == 1 && strchr("/|^*+?!", *t->p)) path = 1;
+    }
+    if (!path && gctx) { /* written out only if a ground triple needs it */
+        rl_buf tmp;
+        rl_buf_init(&tmp, (size_t)64 << 20);
+        unsigned before = r->ground;
+        rw_triples_emit(r, i, k, &tmp, gctx);
+        if (r->ground != before && !r->st) {
+            r->changed = 1;
+            rw_put(r, out, tmp.data ? (const char *)tmp.data : "");
+        } else {
+            if (r->st) { /* a form only rasqal reads: it gets it as written */
+                r->st = RL_OK;
+                if (r->cap) r->err[0] = 0;
+            }
+            rw_copy(r, out, i, k);
+        }
+        rl_buf_free(&tmp);
+        return k;
+    }
+    if (!path) {
+        rw_copy(r, out, i, k);
+        return k;
+    }
+    r->changed = 1;
+    rw_triples_emit(r, i, k, out, gctx);
     return k;
 }
 

@@ -18,8 +18,12 @@
  * | DROP ALL / DROP NAMED (update)        | no operation at all (silently) | DROP -> CLEAR      |
  * | DELETE {..} INSERT {..} WHERE {..}    | syntax error                   | split in two ops   |
  * | DELETE WHERE { GRAPH <g> {..} }       | no operation at all            | DELETE {P} WHERE {P} |
- * | USING <g> (update)                    | syntax error                   | a comment update.c |
- * |                                       |                                | reads: WHERE in g  |
+ * | USING <g>, USING NAMED <g> (update)   | syntax error                   | a comment update.c |
+ * |                                       |                                | reads: FROM (NAMED)|
+ * | WITH <g> (update)                     | every template triple into g,  | a comment update.c |
+ * |                                       | GRAPH blocks too; WHERE not g  | reads              |
+ * | INSERT/DELETE DATA { t GRAPH <g> {..} | syntax error past the first    | one operation per  |
+ * |   GRAPH <h> {..} }                    | part                           | part               |
  * | ADD/COPY/MOVE GRAPH <g> TO GRAPH <h>  | syntax error                   | GRAPH dropped      |
  * | BASE after PREFIX, or twice           | syntax error                   | one BASE, PREFIXes |
  * |                                       |                                | resolved           |
@@ -31,6 +35,8 @@
  * |                                       |                                | + BOUND flag       |
  * | A MINUS {Q}                           | execution fails, no message    | OPTIONAL subquery, |
  * |                                       |                                | compat. condition  |
+ * | GRAPH g { s p o } (no variable)       | matches if any graph has it    | s p ?v FILTER(     |
+ * |                                       | (librdf asks without a graph)  | sameTerm(?v, o))   |
  * | GRAPH g { }                           | one row, even for no graph     | DISTINCT subquery  |
  * The pattern rows (rl_guard_rewrite_patterns) never let an added pattern
  * share a variable with its group: rasqal's OPTIONAL answers wrong when it
@@ -57,13 +63,22 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
  * only while it holds triples, so both mean the same), and the combined
  * "[WITH g] DELETE {D} INSERT {I} WHERE {W}", which rasqal cannot parse,
  * becomes "DELETE {D} WHERE {W} ; INSERT {I} WHERE {W}" (each with the WITH;
- * both solved against the store before the request). */
+ * both solved against the store before the request).  WITH, USING and
+ * USING NAMED become the markers below (rasqal gets WITH wrong: it moves
+ * every template triple into that graph and drops it for the WHERE).  An
+ * INSERT DATA / DELETE DATA block of several parts (triples and GRAPH
+ * blocks, which rasqal cannot parse together) becomes one operation per
+ * part; blank node labels keep their meaning, being scoped to the request. */
 rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
 
 /* Markers the update rewrite leaves for update.c, as comments rasqal skips:
- * the second half of a split DELETE/INSERT, and a USING clause. */
+ * the second half of a split DELETE/INSERT, a USING clause, a USING NAMED
+ * clause and a WITH clause (each followed by a space and the graph as
+ * written: an IRI or a prefixed name). */
 #define RL_GUARD_SPLIT_MARK "#rl-split"
 #define RL_GUARD_USING_MARK "#USING"
+#define RL_GUARD_USING_NAMED_MARK "#USING-NAMED"
+#define RL_GUARD_WITH_MARK "#WITH"
 
 /* A SELECT the pattern rewrite runs to measure the data a closure needs
  * (the step relation of p* and p+, and the written form of a constant).

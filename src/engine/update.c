@@ -5,6 +5,7 @@
 #include "vocab.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <rasqal.h>
 #include <strings.h>
 #include <stdio.h>
@@ -13,7 +14,8 @@
 #include <time.h>
 
 typedef struct solved {
-    json_t *rows;   /* SPARQL JSON bindings array (owned) */
+    json_t *rows;      /* SPARQL JSON bindings array (owned) */
+    librdf_node *with; /* the WITH graph (owned; NULL: none) */
 } solved;
 
 typedef struct upd {
@@ -23,6 +25,7 @@ typedef struct upd {
     librdf_world *w;
     librdf_model *m;
     const rl_update_options *o;
+    raptor_uri *base; /* the request's base IRI (NULL: none) */
     rl_update_result *res;
     char bprefix[48];
     uint64_t max;
@@ -277,11 +280,43 @@ static rl_status prologue(const char *t, rl_buf *out)
     return st;
 }
 
+#define MAX_USING 64 /* USING / USING NAMED graphs per operation */
+
+typedef struct ref {
+    const char *p; /* a graph as written: <iri> or a prefixed name */
+    size_t n;
+} ref;
+
 typedef struct opinfo {
-    int split_second;      /* the INSERT half of a split DELETE/INSERT */
-    int nusing;
-    char using_iri[1024];  /* the one USING graph */
+    int split_second; /* the INSERT half of a split DELETE/INSERT */
+    int nusing, nnamed, too_many;
+    ref using[MAX_USING], named[MAX_USING];
+    ref with; /* n = 0: no WITH */
 } opinfo;
+
+/* Records the marker comment at p (length k) of the guard's update rewrite. */
+static void opinfo_mark(opinfo *info, const char *p, size_t k)
+{
+    static const struct {
+        const char *mark;
+        size_t off;
+    } kinds[] = {{RL_GUARD_USING_NAMED_MARK " ", 1}, {RL_GUARD_USING_MARK " ", 0}, {RL_GUARD_WITH_MARK " ", 2}};
+    if (!strncmp(p, RL_GUARD_SPLIT_MARK, strlen(RL_GUARD_SPLIT_MARK))) {
+        info->split_second = 1;
+        return;
+    }
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        size_t ml = strlen(kinds[i].mark);
+        if (k <= ml || strncmp(p, kinds[i].mark, ml)) continue;
+        ref r = {p + ml, k - ml};
+        while (r.n && isspace((unsigned char)r.p[r.n - 1])) r.n--;
+        if (kinds[i].off == 2) info->with = r;
+        else if (kinds[i].off == 1 && info->nnamed < MAX_USING) info->named[info->nnamed++] = r;
+        else if (kinds[i].off == 0 && info->nusing < MAX_USING) info->using[info->nusing++] = r;
+        else info->too_many = 1;
+        return;
+    }
+}
 
 /* The WHERE block { ... } of the n-th operation (operations are split at
  * top-level ';'); start and length into *b, *len; the guard's markers of
@@ -294,13 +329,7 @@ static int where_block(const char *t, int n, const char **b, size_t *len, opinfo
     for (const char *p = t; *p; p++) {
         size_t k = skip_opaque(p);
         if (k) {
-            if (*p == '#' && op == n && depth == 0) {
-                size_t ml = strlen(RL_GUARD_USING_MARK);
-                if (!strncmp(p, RL_GUARD_SPLIT_MARK, strlen(RL_GUARD_SPLIT_MARK))) info->split_second = 1;
-                else if (!strncmp(p, RL_GUARD_USING_MARK " ", ml + 1)) {
-                    if (info->nusing++ == 0) snprintf(info->using_iri, sizeof info->using_iri, "%.*s", (int)(k - ml - 1), p + ml + 1);
-                }
-            }
+            if (*p == '#' && op == n && depth == 0) opinfo_mark(info, p, k);
             p += k - 1;
             continue;
         }
@@ -323,9 +352,32 @@ static int where_block(const char *t, int n, const char **b, size_t *len, opinfo
     return -1;
 }
 
+/* The graph a WITH names (r: as written, <iri> or a prefixed name) as a
+ * node in *out, resolved by rasqal against the request's prologue and base
+ * IRI exactly as the operation's other terms are. */
+static rl_status resolve_graph(upd *u, const ref *r, librdf_node **out)
+{
+    rl_buf q;
+    rl_buf_init(&q, (size_t)1 << 20);
+    rl_status st = prologue(u->text, &q);
+    if (st == RL_OK) st = rl_buf_printf(&q, "SELECT * WHERE { %.*s ?p ?o }", (int)r->n, r->p);
+    rasqal_query *rq = st == RL_OK ? rasqal_new_query(librdf_world_get_rasqal(u->w), "sparql11-query", NULL) : NULL;
+    if (st == RL_OK && !rq) st = RL_ERR_NOMEM;
+    if (st == RL_OK && rasqal_query_prepare(rq, (const unsigned char *)q.data, u->base))
+        st = fail(u, RL_ERR_INPUT, "WITH names no graph IRI: %.200s", (const char *)q.data);
+    rasqal_triple *t = st == RL_OK ? rasqal_query_get_triple(rq, 0) : NULL;
+    if (st == RL_OK && (!t || !t->subject || t->subject->type != RASQAL_LITERAL_URI))
+        st = fail(u, RL_ERR_INPUT, "%s", "WITH takes a graph IRI");
+    if (st == RL_OK && !(*out = librdf_new_node_from_uri_string(u->w, raptor_uri_as_string(t->subject->value.uri))))
+        st = RL_ERR_NOMEM;
+    if (rq) rasqal_free_query(rq);
+    rl_buf_free(&q);
+    return st;
+}
+
 /* Runs the WHERE of operation i through the solver, inside the request's
  * transaction (so it sees the earlier operations); rows stay for apply. */
-static rl_status solve_where(upd *u, int i, rasqal_update_operation *op)
+static rl_status solve_where(upd *u, int i)
 {
     const char *b = NULL;
     size_t len = 0;
@@ -336,20 +388,27 @@ static rl_status solve_where(upd *u, int i, rasqal_update_operation *op)
         return fail(u, RL_ERR_INPUT, "%s", "could not find the WHERE block of an update operation");
     if (info.split_second && i > 0 && u->sol[i - 1].rows) { /* DELETE/INSERT: one solution set */
         u->sol[i].rows = json_incref(u->sol[i - 1].rows);
+        if (u->sol[i - 1].with && !(u->sol[i].with = librdf_new_node_from_node(u->sol[i - 1].with)))
+            return RL_ERR_NOMEM;
         return RL_OK;
     }
-    if (info.nusing > 1)
-        return fail(u, RL_ERR_UNSUPPORTED, "%s", "more than one USING graph is not supported yet");
+    if (info.too_many) return fail(u, RL_ERR_LIMIT, "more than %s USING or USING NAMED graphs in one operation", "64");
     rl_buf q;
     rl_buf_init(&q, (size_t)64 << 20);
     rl_status st = prologue(u->text, &q);
-    if (st == RL_OK) st = rl_buf_puts(&q, "SELECT * WHERE { ");
-    if (st == RL_OK && info.nusing == 1) /* USING <g>: the WHERE reads g (WITH is ignored) */
-        st = rl_buf_printf(&q, "GRAPH %s ", info.using_iri);
-    else if (st == RL_OK && op->graph_uri) /* WITH <g>: the WHERE reads g */
-        st = rl_buf_printf(&q, "GRAPH <%s> ", (const char *)raptor_uri_as_string(op->graph_uri));
+    if (st == RL_OK) st = rl_buf_puts(&q, "SELECT * ");
+    /* USING / USING NAMED are the WHERE's dataset, as FROM / FROM NAMED are
+     * a query's (and WITH then does not apply to the WHERE) */
+    for (int k = 0; k < info.nusing && st == RL_OK; k++)
+        st = rl_buf_printf(&q, "FROM %.*s ", (int)info.using[k].n, info.using[k].p);
+    for (int k = 0; k < info.nnamed && st == RL_OK; k++)
+        st = rl_buf_printf(&q, "FROM NAMED %.*s ", (int)info.named[k].n, info.named[k].p);
+    if (st == RL_OK) st = rl_buf_puts(&q, "WHERE { ");
+    int in_with = !info.nusing && !info.nnamed && info.with.n; /* WITH <g>: the WHERE reads g */
+    if (st == RL_OK && in_with) st = rl_buf_printf(&q, "GRAPH %.*s ", (int)info.with.n, info.with.p);
     if (st == RL_OK) st = rl_buf_append(&q, b, len);
     if (st == RL_OK) st = rl_buf_puts(&q, " }");
+    if (st == RL_OK && info.with.n) st = resolve_graph(u, &info.with, &u->sol[i].with);
     json_t *res = NULL;
     if (st == RL_OK) st = u->o->solve(u->o->solve_ctx, (const char *)q.data, &res, u->err, u->cap);
     rl_buf_free(&q);
@@ -365,8 +424,8 @@ static rl_status solve_where(upd *u, int i, rasqal_update_operation *op)
 }
 
 /* A template term under a solution: variables from the row, blank nodes new
- * per solution (label + row number), the rest as written.  NULL when a
- * variable is unbound. */
+ * per operation and solution (label + operation + row number), the rest as
+ * written.  NULL when a variable is unbound. */
 static librdf_node *inst_node(upd *u, rasqal_literal *l, json_t *row, size_t rowno)
 {
     if (!l) return NULL;
@@ -386,13 +445,18 @@ static librdf_node *inst_node(upd *u, rasqal_literal *l, json_t *row, size_t row
     }
     if (l->type == RASQAL_LITERAL_BLANK) {
         char label[600];
-        snprintf(label, sizeof label, "%sr%zu_%.400s", u->bprefix, rowno, (const char *)l->string);
+        snprintf(label, sizeof label, "%so%" PRIu64 "r%zu_%.400s", u->bprefix, u->res->operations, rowno,
+                 (const char *)l->string);
         return librdf_new_node_from_blank_identifier(u->w, (const unsigned char *)label);
     }
     return node_of(u, l);
 }
 
-static rl_status apply_templates(upd *u, rasqal_update_operation *op, json_t *rows, raptor_sequence *tpl, int insert)
+/* Instantiates the templates `tpl` under each row and inserts or deletes
+ * the triples; a template triple without GRAPH goes to `with` (NULL: the
+ * default graph). */
+static rl_status apply_templates(upd *u, rasqal_update_operation *op, json_t *rows, librdf_node *with,
+                                 raptor_sequence *tpl, int insert)
 {
     size_t nrows = json_array_size(rows);
     for (size_t r = 0; r < nrows; r++) {
@@ -401,7 +465,9 @@ static rl_status apply_templates(upd *u, rasqal_update_operation *op, json_t *ro
             rasqal_triple *t = raptor_sequence_get_at(tpl, i);
             librdf_node *s = inst_node(u, t->subject, row, r), *p = inst_node(u, t->predicate, row, r),
                         *o = inst_node(u, t->object, row, r);
-            librdf_node *g = t->origin ? inst_node(u, t->origin, row, r) : graph_node(u, op->graph_uri);
+            librdf_node *g = t->origin ? inst_node(u, t->origin, row, r)
+                             : with    ? librdf_new_node_from_node(with)
+                                       : graph_node(u, op->graph_uri);
             rl_status st = RL_OK;
             int skip = !s || !p || !o || !g; /* an unbound variable: no triple */
             if (!skip && u->res->inserted + u->res->deleted >= u->max)
@@ -435,10 +501,9 @@ static rl_status apply(upd *u, rasqal_update_operation *op)
     switch (op->type) {
     case RASQAL_UPDATE_TYPE_UPDATE:
         if (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where) {
-            json_t *rows = u->sol[u->res->operations].rows;
-            raptor_sequence *del = op->delete_templates;
-            rl_status st = apply_templates(u, op, rows, del, 0);
-            return st == RL_OK ? apply_templates(u, op, rows, op->insert_templates, 1) : st;
+            solved *so = &u->sol[u->res->operations];
+            rl_status st = apply_templates(u, op, so->rows, so->with, op->delete_templates, 0);
+            return st == RL_OK ? apply_templates(u, op, so->rows, so->with, op->insert_templates, 1) : st;
         }
         {
             rl_status st = data_triples(u, op->delete_templates, 0);
@@ -468,7 +533,7 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
                         rl_update_result *res, char *err, size_t cap)
 {
     static unsigned long counter;
-    upd u = {NULL, NULL, st, rl_store_world(st), rl_store_model(st), opt, res, "", 0, err, cap};
+    upd u = {NULL, NULL, st, rl_store_world(st), rl_store_model(st), opt, NULL, res, "", 0, err, cap};
     memset(res, 0, sizeof *res);
     u.max = opt && opt->max_triples ? opt->max_triples : 10000000ull;
     snprintf(u.bprefix, sizeof u.bprefix, "upd%lx%lx_", (unsigned long)time(NULL), ++counter);
@@ -490,6 +555,7 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
         return rl_errorf(err, cap, RL_ERR_INTERNAL, "cannot create a SPARQL Update parser");
     }
     if (opt && opt->base_uri) bu = raptor_new_uri(librdf_world_get_raptor(u.w), (const unsigned char *)opt->base_uri);
+    u.base = bu;
     rl_store_log_clear(st);
     rl_store_capture_rasqal(st);
     if (rasqal_query_prepare(q, (const unsigned char *)text, bu)) {
@@ -520,7 +586,7 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
         /* each WHERE sees the operations before it (the solver reads inside
          * this transaction) */
         if (op->type == RASQAL_UPDATE_TYPE_UPDATE && (!(op->flags & RASQAL_UPDATE_FLAGS_DATA) || op->where))
-            s = solve_where(&u, i, op);
+            s = solve_where(&u, i);
         if (s == RL_OK) s = apply(&u, op);
         res->operations++;
     }
@@ -533,7 +599,10 @@ out:
     if (in_txn) rl_store_rollback(st);
     if (s != RL_OK) memset(res, 0, sizeof *res);
     if (bu) raptor_free_uri(bu);
-    for (int i = 0; u.sol && rasqal_query_get_update_operation(q, i); i++) json_decref(u.sol[i].rows);
+    for (int i = 0; u.sol && rasqal_query_get_update_operation(q, i); i++) {
+        json_decref(u.sol[i].rows);
+        if (u.sol[i].with) librdf_free_node(u.sol[i].with);
+    }
     free(u.sol);
     rasqal_free_query(q);
     rl_buf_free(&fixed);

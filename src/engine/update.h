@@ -4,13 +4,15 @@
  * One request = one store transaction: every operation lands or none does.
  * Supported: INSERT DATA, DELETE DATA (with GRAPH blocks), CLEAR, DROP,
  * CREATE (graph | DEFAULT | NAMED | ALL, SILENT), ADD, MOVE, COPY, and
- * DELETE/INSERT ... WHERE (with and without WITH, one USING graph) and
- * DELETE WHERE: the WHERE block is cut from the text and run as
- * `SELECT * WHERE {...}` (inside GRAPH <g> under WITH / USING) by the
+ * DELETE/INSERT ... WHERE (with and without WITH, USING and USING NAMED,
+ * up to 64 of each) and DELETE WHERE: the WHERE block is cut from the text
+ * and run as `SELECT * FROM <using>... FROM NAMED <using named>... WHERE
+ * {...}` (inside GRAPH <g> under WITH when there is no USING) by the
  * caller's solver inside this request's transaction, so each operation sees
  * the ones before it; then the DELETE templates and the INSERT templates
  * are instantiated with the same solutions (triples with an unbound
- * variable are skipped; blank nodes are new per solution).  LOAD is refused
+ * variable are skipped; blank nodes are new per operation and solution;
+ * template triples outside GRAPH go to the WITH graph).  LOAD is refused
  * (rootline fetches no URLs); LOAD SILENT changes nothing and succeeds.
  *
  * Graphs: the store has no empty graphs (a graph exists while it holds a

@@ -66,6 +66,27 @@ check "  ... and the old value is gone" test "$(tail -n +2 "$WORK/old" | grep -c
 c=$(up "$P WITH ex:w INSERT { ?s ex:seen true } WHERE { ?s ex:x ?y }")
 check "WITH <g> INSERT ... WHERE reads and writes g (got $c)" test "$c" = 200
 check "  ... the new triple is in g" ask 'GRAPH ex:w { ex:q ex:seen true }'
+c=$(up "$P WITH ex:w INSERT { GRAPH ex:g5 { ?s ex:copied ?y } ?s ex:seen2 true } WHERE { ?s ex:x ?y }")
+check "WITH <g> with a GRAPH block in the template (got $c)" test "$c" = 200
+check "  ... the GRAPH block's triple is in its own graph, not in g" ask 'GRAPH ex:g5 { ex:q ex:copied 1 } GRAPH ex:w { ex:q ex:seen2 true } FILTER NOT EXISTS { GRAPH ex:w { ex:q ex:copied 1 } }'
+check "a ground triple inside GRAPH <g> matches in g only (librdf checks it in no graph)" test "$(count 'GRAPH ex:w { ex:q ex:copied 1 }')/$(count 'GRAPH ex:g5 { ex:q ex:copied 1 }')" = 0/1
+check "  ... and GRAPH ?g finds the one graph holding it" test "$(count 'GRAPH ?g { ex:q ex:copied 1 }')" = 1
+c=$(up "$P WITH ex:w INSERT { ?s ex:inw true } WHERE { ?s ex:age ?a }")
+check "WITH <g>: the WHERE reads only g (got $c)" test "$c" = 200
+contains "$WORK/body" '"inserted":0' "  ... so the default graph's ex:age matches nothing"
+c=$(up "$P INSERT { GRAPH ex:u { ?s ex:both ?o } } USING ex:w USING <urn:rootline:graph:default> WHERE { ?s ?p ?o FILTER(?p IN (ex:x, ex:age)) }")
+check "two USING graphs are the WHERE's default graph, merged (got $c)" test "$c" = 200
+contains "$WORK/body" '"inserted":2' "  ... one match from each"
+c=$(up "$P INSERT { ex:z ex:found ?g } USING ex:w WHERE { GRAPH ?g { ?s ?p ?o } }")
+check "USING without USING NAMED: no named graphs for the WHERE (got $c)" test "$c" = 200
+contains "$WORK/body" '"inserted":0' "  ... so GRAPH ?g matches nothing"
+c=$(up "$P INSERT DATA { GRAPH ex:b1 { _:n ex:p 1 } GRAPH ex:b2 { _:n ex:p 1 } ex:top ex:p 3 }")
+check "INSERT DATA with two GRAPH blocks and default-graph triples (got $c)" test "$c" = 200
+contains "$WORK/body" '"inserted":3' "  ... 3 triples"
+check "  ... one blank node label is one node across the blocks" ask 'GRAPH ex:b1 { ?n ex:p 1 } GRAPH ex:b2 { ?n ex:p 1 } GRAPH <urn:rootline:graph:default> { ex:top ex:p 3 }'
+c=$(up "$P INSERT { GRAPH ex:b3 { _:t ex:k 1 } } WHERE { ex:q ex:x ?y } ; INSERT { GRAPH ex:b3 { _:t ex:k 2 } } WHERE { ex:q ex:x ?y }")
+check "template blank nodes in two operations (got $c)" test "$c" = 200
+check "  ... are two nodes" test "$(count '{ SELECT DISTINCT ?t WHERE { GRAPH ex:b3 { ?t ex:k ?k } } }')" = 2
 c=$(up "$P DELETE WHERE { ?s ex:age2 ?a }")
 check "DELETE WHERE (got $c)" test "$c" = 200
 contains "$WORK/body" '"deleted":1' "  ... deleted 1 triple"

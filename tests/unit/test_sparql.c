@@ -96,13 +96,27 @@ static void test_guard_update(void)
     CU_ASSERT_EQUAL(n, 2);
     /* the combined form: two operations, the second marked to reuse the first's solutions */
     const char *s = rwu("WITH <g> DELETE { ?s <p> ?o } INSERT { ?s <q> ?o } WHERE { ?s <p> ?o }", &n);
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "WITH <g> DELETE { ?s <p> ?o } WHERE { ?s <p> ?o } ;\n" RL_GUARD_SPLIT_MARK));
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "WITH <g> INSERT { ?s <q> ?o } WHERE { ?s <p> ?o }"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, RL_GUARD_WITH_MARK " <g>\nDELETE { ?s <p> ?o } WHERE { ?s <p> ?o } ;\n" RL_GUARD_SPLIT_MARK));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, RL_GUARD_SPLIT_MARK "\n\n" RL_GUARD_WITH_MARK " <g>\nINSERT { ?s <q> ?o } WHERE { ?s <p> ?o }"));
+    /* WITH alone, an IRI or a prefixed name: a marker, so rasqal keeps the template's GRAPH blocks */
+    CU_ASSERT_STRING_EQUAL(rwu("WITH ex:g INSERT { ?s <q> 1 } WHERE { ?s ?p ?o }", &n),
+                           "\n" RL_GUARD_WITH_MARK " ex:g\n INSERT { ?s <q> 1 } WHERE { ?s ?p ?o }");
+    /* INSERT DATA of several parts: one operation per part, in order */
+    CU_ASSERT_STRING_EQUAL(rwu("INSERT DATA { <a> <b> 1 . GRAPH <g> { <a> <b> 2 } GRAPH <h> { _:x <b> 3 } }", &n),
+                           "INSERT DATA { <a> <b> 1 .  } ;\nINSERT DATA { GRAPH <g> { <a> <b> 2 } } ;\n"
+                           "INSERT DATA { GRAPH <h> { _:x <b> 3 } }");
+    CU_ASSERT_EQUAL(n, 1);
+    /* one part, or GRAPH inside a name or a string: as written */
+    const char *one = "DELETE DATA { GRAPH <g> { <a> ex:GRAPH \"GRAPH <x> { }\" } }";
+    CU_ASSERT_STRING_EQUAL(rwu(one, &n), one);
+    CU_ASSERT_EQUAL(n, 0);
     CU_ASSERT_STRING_EQUAL(rwu("DELETE WHERE { GRAPH <g> { ?s ?p ?o } }", &n),
                            "DELETE { GRAPH <g> { ?s ?p ?o } } WHERE { GRAPH <g> { ?s ?p ?o } }");
     CU_ASSERT_STRING_EQUAL(rwu("ADD SILENT GRAPH <a> TO GRAPH <b>", &n), "ADD SILENT  <a> TO  <b>");
     CU_ASSERT_STRING_EQUAL(rwu("INSERT { ?s <q> 1 } USING <g> WHERE { ?s ?p ?o }", &n),
                            "INSERT { ?s <q> 1 } \n" RL_GUARD_USING_MARK " <g>\n WHERE { ?s ?p ?o }");
+    CU_ASSERT_STRING_EQUAL(rwu("INSERT { ?s <q> 1 } USING NAMED <g> WHERE { ?s ?p ?o }", &n),
+                           "INSERT { ?s <q> 1 } \n" RL_GUARD_USING_NAMED_MARK " <g>\n WHERE { ?s ?p ?o }");
     /* GRAPH patterns and strings are not touched */
     const char *same = "INSERT { GRAPH <g> { <a> <b> \"DROP ALL\" } } WHERE { GRAPH ?g { ?s ?p ?o } }";
     CU_ASSERT_STRING_EQUAL(rwu(same, &n), same);
