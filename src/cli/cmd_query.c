@@ -35,7 +35,7 @@ int rl_cmd_query(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *file = NULL;
-    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0};
+    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     rl_format fmt = isatty(1) ? RL_FMT_TABLE : RL_FMT_JSON;
     unsigned long long v;
     int c;

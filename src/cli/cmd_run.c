@@ -59,7 +59,7 @@ int rl_cmd_run(int argc, char **argv)
     size_t np = 0;
     int c, do_list = 0, show = 0, json = 0;
     rl_format fmt = isatty(1) ? RL_FMT_TABLE : RL_FMT_JSON;
-    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0};
+    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {

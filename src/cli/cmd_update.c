@@ -30,7 +30,7 @@ static rl_status solve_here(void *ctx, const char *select, json_t **out, char *e
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return RL_ERR_NOMEM;
-    rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+    rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     rl_status s = rl_query_run(st, select, RL_FMT_JSON, f, &qo, NULL, err, cap);
     fclose(f);
     if (s == RL_OK) {

@@ -2,6 +2,7 @@
 #include "query.h"
 
 #include "negotiate.h"
+#include "sparql_agg.h"
 #include "sparql_guard.h"
 #include "term.h"
 
@@ -189,17 +190,26 @@ rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *f
     rl_store_log_clear(e->st);
     if (!(res = librdf_model_query_execute(rl_store_model(e->st), q))) {
         const char *m = rl_store_log_last(e->st);
-        s = rl_errorf(err, cap, RL_ERR_INTERNAL, "a property path's measuring query failed: %s",
-                      *m ? m : "(no detail)");
+        s = rl_errorf(err, cap, RL_ERR_INTERNAL, "a rewrite's inner query failed: %s", *m ? m : "(no detail)");
         goto out;
     }
     int nv = librdf_query_results_get_bindings_count(res);
     if (nv < 0) nv = 0;
-    if (nv > 8) nv = 8;
-    rl_buf enc[8];
-    for (int i = 0; i < 8; i++) rl_buf_init(&enc[i], (size_t)1 << 20);
+    if (nv > RL_QUERY_ROWS_MAX_COLS) {
+        s = rl_errorf(err, cap, RL_ERR_LIMIT, "a rewrite's inner query has more than %d columns", RL_QUERY_ROWS_MAX_COLS);
+        goto out;
+    }
+    rl_buf *enc = calloc((size_t)nv + 1, sizeof *enc);
+    const char **vals = calloc((size_t)nv + 1, sizeof *vals);
+    if (!enc || !vals) {
+        free(enc);
+        free(vals);
+        s = RL_ERR_NOMEM;
+        goto out;
+    }
+    for (int i = 0; i < nv; i++) rl_buf_init(&enc[i], (size_t)1 << 20);
     for (; s == RL_OK && !librdf_query_results_finished(res); librdf_query_results_next(res)) {
-        const char *vals[8] = {NULL};
+        for (int i = 0; i < nv; i++) vals[i] = NULL;
         for (int i = 0; i < nv && s == RL_OK; i++) {
             librdf_node *n = librdf_query_results_get_binding_value(res, i);
             if (!n) continue;
@@ -214,8 +224,10 @@ rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *f
         }
         if (s == RL_OK) s = fn(fn_ctx, vals, nv);
     }
-    for (int i = 0; i < 8; i++) rl_buf_free(&enc[i]);
-    if (s != RL_OK && s != RL_ERR_LIMIT && !*err) rl_errorf(err, cap, s, "a property path's measuring query failed");
+    for (int i = 0; i < nv; i++) rl_buf_free(&enc[i]);
+    free(enc);
+    free(vals);
+    if (s != RL_OK && s != RL_ERR_LIMIT && !*err) rl_errorf(err, cap, s, "a rewrite's inner query failed");
 out:
     if (res) librdf_free_query_results(res);
     if (q) librdf_free_query(q);
@@ -255,6 +267,19 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     s = rl_guard_rewrite_patterns(text, &plain, &genv, &rewritten, err, cap);
     rl_buf_free(&safe);
     safe = plain;
+    if (s != RL_OK) {
+        rl_buf_free(&safe);
+        return s;
+    }
+    text = safe.data ? (const char *)safe.data : "";
+    /* GROUP BY and aggregates: solved by rootline, the groups handed to
+     * rasqal as VALUES (sparql_agg.h) */
+    rl_agg_env aenv = {rl_query_rows, &senv, opt ? opt->agg_max_groups : 0, 0};
+    rl_buf grouped;
+    rl_buf_init(&grouped, (size_t)256 << 20);
+    s = rl_agg_rewrite(text, &grouped, &aenv, &rewritten, err, cap);
+    rl_buf_free(&safe);
+    safe = grouped;
     if (s != RL_OK) {
         rl_buf_free(&safe);
         return s;

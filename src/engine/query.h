@@ -36,7 +36,13 @@ typedef struct rl_query_options {
      * rewrite's defaults, sparql_guard.h); past either is RL_ERR_LIMIT */
     size_t path_max_pairs;
     int path_max_depth;
+    /* GROUP BY and aggregates (sparql_agg.h): most groups of one SELECT
+     * rootline writes out (0 = 10,000); a SELECT with more is left to
+     * rasqal's own grouping */
+    size_t agg_max_groups;
 } rl_query_options;
+
+#define RL_QUERY_ROWS_MAX_COLS 256
 
 /* Runs `text` and writes results to `out` as `fmt`.  *rows (may be NULL) gets
  * the number of rows/triples written.  Errors: RL_ERR_INPUT (syntax),
@@ -57,8 +63,9 @@ typedef struct rl_query_env {
 /* An rl_guard_env.select (ctx is an rl_query_env): runs the SELECT `text`
  * (FROM / FROM NAMED honoured) and hands each row to fn, values encoded as
  * term.h does (equal strings <=> equal terms; NUL separators shown as 0x1e;
- * NULL when unbound).  At most 8 columns.  fn's error stops the query and is
- * returned.  Thread safety: as the store. */
+ * NULL when unbound).  At most RL_QUERY_ROWS_MAX_COLS columns (more is
+ * RL_ERR_LIMIT).  fn's error stops the query and is returned.  Thread
+ * safety: as the store. */
 rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
 
 #endif

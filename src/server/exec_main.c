@@ -130,7 +130,7 @@ static rl_status solve_here(void *ctx, const char *select, json_t **out, char *e
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return RL_ERR_NOMEM;
-    rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+    rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     rl_status s = rl_query_run(ctx, select, RL_FMT_JSON, f, &qo, NULL, err, cap);
     fclose(f);
     if (s == RL_OK) {
@@ -187,7 +187,7 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer
     FILE *out = k.buf ? fopencookie(&k, "w", io) : NULL;
     char err[2048] = "";
     rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0), NULL, NULL, NULL}, 0, accept ? accept : "", &k.fmt,
-                          json_array_size(jd) ? dg : NULL, json_array_size(jn) ? ng : NULL, 0, 0, 0};
+                          json_array_size(jd) ? dg : NULL, json_array_size(jn) ? ng : NULL, 0, 0, 0, 0};
     rl_status s = out ? rl_query_run(st, query, RL_FMT_JSON, out, &o, NULL, err, sizeof err) : RL_ERR_NOMEM;
     if (out) {
         setvbuf(out, NULL, _IONBF, 0); /* nothing left in stdio */

@@ -88,7 +88,7 @@ static void test_bind_cannot_escape(void)
         char *res = NULL;
         size_t rlen = 0;
         FILE *mf = open_memstream(&res, &rlen);
-        rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0};
+        rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
         CU_ASSERT_EQUAL(rl_query_run(st, (const char *)out.data, RL_FMT_CSV, mf, &qo, NULL, err, sizeof err), RL_OK);
         fclose(mf);
         CU_ASSERT_PTR_NOT_NULL(strstr(res, "urn:a"));

@@ -38,7 +38,7 @@ static char *run(rl_store *st, const char *q, int sort_lines)
     char *text = NULL, err[512];
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0};
+    rl_query_options o = {NULL, {0}, 1, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     rl_status s = rl_query_run(st, q, sort_lines ? RL_FMT_NTRIPLES : RL_FMT_CSV, f, &o, NULL,
                                err, sizeof err);
     fclose(f);
