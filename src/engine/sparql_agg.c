@@ -1050,9 +1050,88 @@ static int materialise(ag *g, sel *x, const rl_buf *where, rl_buf *out)
     return g->st == RL_OK ? rc : 0;
 }
 
-/* The SELECT at s (to `end`): materialised, or written with its WHERE's
- * subqueries materialised. */
-static void select_emit(ag *g, size_t s, size_t end, rl_buf *out, int in_graph)
+/* ---- a subquery's rows --------------------------------------------------- */
+
+typedef struct rowtext {
+    ag *g;
+    const char **cols;
+    int ncols;
+    rl_buf *out;
+    size_t n, max;
+    int unwritable;
+} rowtext;
+
+/* One row of a subquery as "{ BIND(v AS ?c) ... }" (an rl_guard_row_fn). */
+static rl_status rowtext_add(void *ctx, const char *const *vals, int n)
+{
+    rowtext *r = ctx;
+    if (r->n++ >= r->max || n < r->ncols) {
+        r->unwritable = 1;
+        return RL_ERR_UNSUPPORTED; /* stops the query: left to rasqal */
+    }
+    put(r->g, r->out, r->n > 1 ? " UNION {" : " {");
+    for (int i = 0; i < r->ncols && !r->unwritable; i++)
+        if (put_bind(r->g, r->out, vals[i], r->cols[i])) r->unwritable = 1;
+    put(r->g, r->out, " }");
+    return r->unwritable ? RL_ERR_UNSUPPORTED : r->g->st;
+}
+
+/* Runs `query` (a whole query whose projection is x's) and writes its rows
+ * to out as "SELECT <vars> WHERE { {BIND..} UNION ... }".  -1: left to
+ * rasqal (more than the group ceiling of rows, a blank node, SELECT *). */
+static int rows_materialise(ag *g, const sel *x, const char *query, rl_buf *out)
+{
+    const char *cols[MAX_COLS];
+    int ncols = 0;
+    for (size_t k = x->pa; k < x->pb; k = is(g, k, "(") ? close_of(g, k) + 1 : k + 1) {
+        if (ncols >= MAX_COLS || is(g, k, "*")) return -1;
+        if (g->t[k].kind == RL_TOK_VAR) cols[ncols++] = var_name(g, k);
+        else if (is(g, k, "(")) {
+            size_t c = close_of(g, k);
+            if (c < 3 || !is(g, c - 2, "AS") || g->t[c - 1].kind != RL_TOK_VAR) return -1;
+            cols[ncols++] = var_name(g, c - 1);
+        }
+    }
+    if (!ncols) return -1;
+    rl_buf rows;
+    rl_buf_init(&rows, (size_t)256 << 20);
+    rowtext r = {g, cols, ncols, &rows, 0, g->env->max_groups ? g->env->max_groups : 10000, 0};
+    rl_status s = g->env->select(g->env->ctx, query, rowtext_add, &r, g->err, g->cap);
+    int rc = 0;
+    if (r.unwritable) {
+        rc = -1;
+        if (g->cap) g->err[0] = 0;
+    } else if (s != RL_OK) {
+        g->st = s, rc = -1;
+    } else {
+        put(g, out, " SELECT");
+        for (int i = 0; i < ncols; i++) {
+            put(g, out, " ");
+            put(g, out, cols[i]);
+        }
+        put(g, out, " WHERE {");
+        if (r.n) putn(g, out, (const char *)rows.data, rows.len);
+        else put(g, out, " { FILTER(false) }");
+        put(g, out, " }");
+        g->changed++;
+    }
+    rl_buf_free(&rows);
+    return rc;
+}
+
+/* Does the SELECT have LIMIT or OFFSET (rasqal gets them wrong in a
+ * subquery)? */
+static int has_slice(const ag *g, const sel *x)
+{
+    for (size_t k = x->ra; k < x->rb; k++)
+        if (is(g, k, "LIMIT") || is(g, k, "OFFSET")) return 1;
+    return 0;
+}
+
+/* The SELECT at s (to `end`; sub: a subquery): materialised, or written with
+ * its WHERE's subqueries materialised.  A subquery with LIMIT / OFFSET is
+ * run as a query of its own and replaced by its rows. */
+static void select_emit(ag *g, size_t s, size_t end, rl_buf *out, int in_graph, int sub)
 {
     sel *x = calloc(1, sizeof *x);
     if (!x) {
@@ -1064,24 +1143,44 @@ static void select_emit(ag *g, size_t s, size_t end, rl_buf *out, int in_graph)
         free(x);
         return;
     }
-    rl_buf w;
+    rl_buf w, body, run;
     rl_buf_init(&w, (size_t)64 << 20);
+    rl_buf_init(&body, (size_t)256 << 20);
+    rl_buf_init(&run, (size_t)256 << 20);
     emit(g, x->wo + 1, x->wc, &w, in_graph);
     int grouped = x->ga < x->gb;
     for (size_t k = x->pa; k < x->pb && !grouped; k++) grouped = agg_at(g, k) >= 0;
     for (size_t k = x->ha; k < x->hb && !grouped; k++) grouped = agg_at(g, k) >= 0;
-    size_t mark = out->len;
-    if (g->st != RL_OK || !grouped || in_graph || materialise(g, x, &w, out)) {
-        if (g->st == RL_OK) {
-            out->len = mark;
-            copy(g, out, s, x->wo, NULL);
-            put(g, out, " {");
-            putn(g, out, (const char *)w.data, w.len);
-            put(g, out, " }");
-            copy(g, out, x->wc + 1, end, NULL);
-        }
+    int done = g->st == RL_OK && grouped && !in_graph && materialise(g, x, &w, &body) == 0;
+    if (g->st == RL_OK && !done) { /* as written, its WHERE processed */
+        rl_buf_clear(&body);
+        copy(g, &body, s, x->wo, NULL);
+        put(g, &body, " {");
+        putn(g, &body, (const char *)w.data, w.len);
+        put(g, &body, " }");
+        copy(g, &body, x->wc + 1, end, NULL);
     }
+    if (g->st == RL_OK && sub && !in_graph && has_slice(g, x)) {
+        putn(g, &run, (const char *)g->prologue.data, g->prologue.len);
+        if (done) { /* the groups are constants: no dataset needed */
+            putn(g, &run, (const char *)body.data, body.len);
+        } else {
+            copy(g, &run, s, x->pb, NULL);
+            put(g, &run, " ");
+            putn(g, &run, (const char *)g->dataset.data, g->dataset.len);
+            put(g, &run, " WHERE {");
+            putn(g, &run, (const char *)w.data, w.len);
+            put(g, &run, " }");
+            copy(g, &run, x->wc + 1, end, NULL);
+        }
+        size_t mark = out->len;
+        if (g->st == RL_OK && rows_materialise(g, x, (const char *)run.data, out) == 0) done = 2;
+        else out->len = mark;
+    }
+    if (g->st == RL_OK && done != 2) putn(g, out, (const char *)body.data, body.len);
     rl_buf_free(&w);
+    rl_buf_free(&body);
+    rl_buf_free(&run);
     free(x);
 }
 
@@ -1092,7 +1191,7 @@ static void emit(ag *g, size_t a, size_t b, rl_buf *out, int in_graph)
         if (is(g, k, "{") && is(g, k + 1, "SELECT")) {
             size_t c = close_of(g, k);
             put_tok(g, out, k);
-            select_emit(g, k + 1, c, out, in_graph);
+            select_emit(g, k + 1, c, out, in_graph, 1);
             if (c < b) put_tok(g, out, c);
             k = c + 1;
         } else if (is(g, k, "GRAPH") && is(g, k + 2, "{")) {
@@ -1120,7 +1219,7 @@ rl_status rl_agg_rewrite(const char *in, rl_buf *out, const rl_agg_env *env, int
     int any = 0;
     for (size_t k = 0; k < toks.n && !any; k++) {
         const rl_tok *t = &toks.v[k];
-        any = rl_tok_is(t, "GROUP");
+        any = rl_tok_is(t, "GROUP") || rl_tok_is(t, "LIMIT") || rl_tok_is(t, "OFFSET");
         for (int i = 0; i < 7 && !any; i++) any = t->kind == RL_TOK_NAME && rl_tok_is(t, agg_names[i]);
     }
     if (!any) {
@@ -1147,7 +1246,7 @@ rl_status rl_agg_rewrite(const char *in, rl_buf *out, const rl_agg_env *env, int
         }
     }
     copy(&g, out, 0, k, NULL);
-    if (is(&g, k, "SELECT")) select_emit(&g, k, g.n, out, 0);
+    if (is(&g, k, "SELECT")) select_emit(&g, k, g.n, out, 0, 0);
     else emit(&g, k, g.n, out, 0);
     *changed = g.changed;
     if (g.st == RL_OK && !g.changed) { /* nothing materialised: the text as given */

@@ -313,6 +313,11 @@ static void test_aggregates(void)
     expect(st, "SELECT ?c (COUNT(*) AS ?n) { ?s ex:member ?m } GROUP BY (?m > 1 AS ?c)",
            "?c\t?n\n\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t\"2\"\n"
            "\"true\"^^<http://www.w3.org/2001/XMLSchema#boolean>\t\"3\"\n");
+    /* a subquery's LIMIT / OFFSET (run alone, its rows joined): the first set, then the second */
+    expect(st, "SELECT ?s ?m { ?s ex:member ?m { SELECT ?s { ?s ex:type ex:Set } ORDER BY ?s LIMIT 1 } }",
+           "?s\t?m\nex:s1\t\"1\"\nex:s1\t\"2\"\n");
+    expect(st, "SELECT ?s (COUNT(*) AS ?n) { ?s ex:member ?m { SELECT ?s { ?s ex:type ex:Set } ORDER BY ?s OFFSET 1 LIMIT 1 } } GROUP BY ?s",
+           "?s\t?n\nex:s2\t\"3\"\n");
     /* an aggregate subquery, under ASK */
     expect(st, "ASK { { SELECT (MAX(?m) AS ?x) { ?s ex:member ?m } } FILTER(?x = 3) }", "?_askResult\ntrue\n");
     /* more groups than the ceiling: the SELECT is left to rasqal (its text

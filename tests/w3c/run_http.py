@@ -179,6 +179,11 @@ def parse_nt_term(s):
             return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))
         if re.match(r"^[+-]?\d*\.\d+$", s):
             return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))
+        # TSV writes terms in Turtle's syntax, where these are doubles and booleans
+        if re.match(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$", s):
+            return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#double"))
+        if s in ("true", "false"):
+            return Literal(s, datatype=URIRef("http://www.w3.org/2001/XMLSchema#boolean"))
         return Literal(s)
 
 
