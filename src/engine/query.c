@@ -237,6 +237,16 @@ out:
     return s;
 }
 
+/* One rewrite stage done (its status s): *next, the stage's output,
+ * replaces *cur; on an error both are freed.  Returns s. */
+static rl_status stage_next(rl_buf *cur, rl_buf *next, rl_status s)
+{
+    rl_buf_free(cur);
+    *cur = *next;
+    if (s != RL_OK) rl_buf_free(cur);
+    return s;
+}
+
 static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
                            const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
 {
@@ -262,28 +272,16 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
      * snapshot rl_query_run pinned, which the query then runs in) */
     rl_query_env senv = {st, opt};
     rl_guard_env genv = {rl_query_rows, &senv, opt ? opt->path_max_pairs : 0, opt ? opt->path_max_depth : 0};
-    rl_buf plain;
-    rl_buf_init(&plain, (size_t)64 << 20);
-    s = rl_guard_rewrite_patterns(text, &plain, &genv, &rewritten, err, cap);
-    rl_buf_free(&safe);
-    safe = plain;
-    if (s != RL_OK) {
-        rl_buf_free(&safe);
+    rl_buf next;
+    rl_buf_init(&next, (size_t)64 << 20);
+    if ((s = stage_next(&safe, &next, rl_guard_rewrite_patterns(text, &next, &genv, &rewritten, err, cap))) != RL_OK)
         return s;
-    }
     text = safe.data ? (const char *)safe.data : "";
-    /* GROUP BY and aggregates: solved by rootline, the groups handed to
-     * rasqal as VALUES (sparql_agg.h) */
+    /* GROUP BY, aggregates, a subquery's LIMIT: solved by rootline, handed
+     * to rasqal as BIND blocks (sparql_agg.h) */
     rl_agg_env aenv = {rl_query_rows, &senv, opt ? opt->agg_max_groups : 0, 0};
-    rl_buf grouped;
-    rl_buf_init(&grouped, (size_t)256 << 20);
-    s = rl_agg_rewrite(text, &grouped, &aenv, &rewritten, err, cap);
-    rl_buf_free(&safe);
-    safe = grouped;
-    if (s != RL_OK) {
-        rl_buf_free(&safe);
-        return s;
-    }
+    rl_buf_init(&next, (size_t)256 << 20);
+    if ((s = stage_next(&safe, &next, rl_agg_rewrite(text, &next, &aenv, &rewritten, err, cap))) != RL_OK) return s;
     text = safe.data ? (const char *)safe.data : "";
     if (opt && opt->explain) {
         fprintf(out, "%s\n", text);
