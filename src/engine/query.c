@@ -268,11 +268,14 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
         return s;
     }
     text = safe.data ? (const char *)safe.data : "";
+    rl_buf next;
+    rl_buf_init(&next, (size_t)64 << 20);
+    if ((s = stage_next(&safe, &next, rl_guard_rewrite_chains(text, &next, &rewritten, err, cap))) != RL_OK) return s;
+    text = safe.data ? (const char *)safe.data : "";
     /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
      * snapshot rl_query_run pinned, which the query then runs in) */
     rl_query_env senv = {st, opt};
     rl_guard_env genv = {rl_query_rows, &senv, opt ? opt->path_max_pairs : 0, opt ? opt->path_max_depth : 0};
-    rl_buf next;
     rl_buf_init(&next, (size_t)64 << 20);
     if ((s = stage_next(&safe, &next, rl_guard_rewrite_patterns(text, &next, &genv, &rewritten, err, cap))) != RL_OK)
         return s;

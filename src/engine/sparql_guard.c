@@ -465,6 +465,156 @@ rl_status rl_guard_rewrite_update(const char *in, rl_buf *out, int *changed, cha
     return st;
 }
 
+/* ---- additive chains ---- */
+
+/* rasqal 0.9.33's parser overflows the heap (raptor_sequence_join) on an
+ * additive chain of four or more terms at one level, `a + b - c + d`; a
+ * left-nested `((a + b) - c) + d` is the same expression and parses. */
+typedef struct chains {
+    const rl_tok *t;
+    size_t n;
+    unsigned short *open, *shut; /* '(' / ')' to write before token i */
+    unsigned char *gap;          /* a space to write before token i */
+    int changed, depth;
+} chains;
+
+static size_t chain_close(const chains *c, size_t i)
+{
+    int d = 0;
+    for (size_t k = i; k < c->n; k++) {
+        const rl_tok *t = &c->t[k];
+        if (t->kind != RL_TOK_PUNCT || t->n != 1) continue;
+        if (strchr("({[", *t->p)) d++;
+        else if (strchr(")}]", *t->p) && --d == 0) return k;
+    }
+    return c->n;
+}
+
+static int chain_is(const chains *c, size_t i, const char *w) { return i < c->n && rl_tok_is(&c->t[i], w); }
+
+/* Does token i end an operand (so a + or - after it is binary)? */
+static int chain_operand_end(const chains *c, size_t i)
+{
+    const rl_tok *t = &c->t[i];
+    return t->kind == RL_TOK_VAR || t->kind == RL_TOK_NUMBER || t->kind == RL_TOK_STRING || t->kind == RL_TOK_LANG ||
+           t->kind == RL_TOK_IRI || t->kind == RL_TOK_PNAME || chain_is(c, i, ")") || chain_is(c, i, "true") ||
+           chain_is(c, i, "false");
+}
+
+static int chain_boundary(const chains *c, size_t i)
+{
+    static const char *const b[] = {",", "||", "&&", "=", "!=", "<", ">", "<=", ">=", ";", "AS", "IN", "NOT", NULL};
+    for (int k = 0; b[k]; k++)
+        if (chain_is(c, i, b[k])) return 1;
+    return 0;
+}
+
+static void chains_scan(chains *c, size_t a, size_t b);
+
+/* The expression inside the brackets open .. close. */
+static void chains_expr(chains *c, size_t open, size_t close)
+{
+    if (++c->depth > 64) { /* deeper than any real query: left as written */
+        c->depth--;
+        return;
+    }
+    size_t start = open + 1, ops[64];
+    int nops = 0;
+    long last = -1; /* the previous token at this level */
+    for (size_t k = open + 1; k <= close; k++) {
+        int end = k == close || chain_boundary(c, k);
+        if (end) {
+            if (nops >= 3) { /* four terms or more */
+                c->open[start] += (unsigned short)(nops - 1);
+                for (int j = 1; j < nops; j++) c->shut[ops[j]]++;
+                c->changed++;
+            }
+            nops = 0, start = k + 1, last = -1;
+            continue;
+        }
+        if (chain_is(c, k, "(")) {
+            size_t e = chain_close(c, k);
+            if (e > close) break;
+            chains_expr(c, k, e);
+            last = (long)e, k = e;
+        } else if (chain_is(c, k, "{")) { /* EXISTS { ... }: patterns, with their own filters */
+            size_t e = chain_close(c, k);
+            if (e > close) break;
+            chains_scan(c, k + 1, e);
+            last = (long)e, k = e;
+        } else if ((chain_is(c, k, "+") || chain_is(c, k, "-")) && last >= 0 && chain_operand_end(c, (size_t)last)) {
+            if (nops < 64) ops[nops++] = k;
+            else nops = 0, start = k + 1; /* a chain past 64 terms: its head stays as written */
+            /* "5-2": rasqal reads a negative literal -2 and computes 5 - -2 = 7 */
+            if (chain_is(c, k, "-") && k + 1 < close && c->t[k + 1].kind == RL_TOK_NUMBER && !c->t[k + 1].space)
+                c->gap[k + 1] = 1, c->changed++;
+            last = (long)k;
+        } else {
+            last = (long)k;
+        }
+    }
+    c->depth--;
+}
+
+/* Tokens a .. b: every expression position (FILTER, BIND, HAVING, ORDER BY,
+ * GROUP BY, the SELECT clause) handed to chains_expr. */
+static void chains_scan(chains *c, size_t a, size_t b)
+{
+    int clause = 0; /* 1: in a SELECT clause or a solution modifier, where ( starts an expression */
+    for (size_t k = a; k < b; k++) {
+        if (chain_is(c, k, "SELECT") || chain_is(c, k, "HAVING") || (chain_is(c, k, "BY") && k > a)) clause = 1;
+        else if (chain_is(c, k, "WHERE") || chain_is(c, k, "{") || chain_is(c, k, "}") || chain_is(c, k, "LIMIT") ||
+                 chain_is(c, k, "OFFSET") || chain_is(c, k, "VALUES"))
+            clause = 0;
+        if (!chain_is(c, k, "(")) continue;
+        int expr = clause;
+        if (k > a && (chain_is(c, k - 1, "FILTER") || chain_is(c, k - 1, "BIND"))) expr = 1;
+        if (k > a + 1 && chain_is(c, k - 2, "FILTER") && c->t[k - 1].kind != RL_TOK_PUNCT) expr = 1; /* FILTER f(..) */
+        if (!expr) continue;
+        size_t e = chain_close(c, k);
+        if (e >= b) return;
+        chains_expr(c, k, e);
+        k = e;
+    }
+}
+
+rl_status rl_guard_rewrite_chains(const char *in, rl_buf *out, int *changed, char *err, size_t cap)
+{
+    rl_toks toks = {0};
+    *changed = 0;
+    rl_buf_clear(out);
+    if (!strchr(in, '+') && !strchr(in, '-')) return rl_buf_puts(out, in);
+    if (rl_lex(in, &toks, 0, err, cap) != RL_OK) { /* rasqal will say what is wrong */
+        if (cap) err[0] = 0;
+        return rl_buf_puts(out, in);
+    }
+    chains c = {toks.v, toks.n, calloc(toks.n + 1, sizeof *c.open), calloc(toks.n + 1, sizeof *c.shut),
+                calloc(toks.n + 1, 1), 0, 0};
+    rl_status st = c.open && c.shut && c.gap ? RL_OK : RL_ERR_NOMEM;
+    if (st == RL_OK) chains_scan(&c, 0, c.n);
+    if (st == RL_OK && !c.changed) st = rl_buf_puts(out, in);
+    else if (st == RL_OK) {
+        const char *prev = in;
+        for (size_t i = 0; i < c.n && st == RL_OK; i++) {
+            const rl_tok *t = &c.t[i];
+            st = rl_buf_append(out, prev, (size_t)(t->p - prev)); /* the text before it, comments included */
+            for (unsigned k = 0; k < c.shut[i] && st == RL_OK; k++) st = rl_buf_puts(out, ")");
+            for (unsigned k = 0; k < c.open[i] && st == RL_OK; k++) st = rl_buf_puts(out, "(");
+            if (c.gap[i] && st == RL_OK) st = rl_buf_puts(out, " ");
+            if (st == RL_OK) st = rl_buf_append(out, t->p, t->n);
+            prev = t->p + t->n;
+        }
+        if (st == RL_OK) st = rl_buf_puts(out, prev);
+        *changed = c.changed;
+    }
+    if (st == RL_ERR_LIMIT) snprintf(err, cap, "query text too long after rewriting");
+    free(c.open);
+    free(c.shut);
+    free(c.gap);
+    rl_toks_free(&toks);
+    return st;
+}
+
 /* ---- refusals on the parsed query ---- */
 
 typedef struct scan {

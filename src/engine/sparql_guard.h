@@ -8,6 +8,9 @@
  * | VALUES ?x { a b c }  (short form)     | keeps the first value, or a    | rewritten to       |
  * |                                       | heap overflow / SIGSEGV when   | VALUES (?x) { (a)  |
  * |                                       | joined to a pattern            | (b) (c) }          |
+ * | a + b - c + d (4+ terms at one level) | heap overflow in its parser    | ((a + b) - c) + d  |
+ * | 5-2 (minus touching a number)         | 7: "-2" read as a literal and  | 5- 2               |
+ * |                                       | subtracted                     |                    |
  * | CONCAT(..., f(x), ...)  (a function   | use-after-free: heap garbage   | refused (400):     |
  * |   call or expression as an argument)  | in the result                  | BIND it to a       |
  * |                                       |                                | variable first     |
@@ -57,6 +60,17 @@
  * VALUES block is not closed (err says where), RL_ERR_LIMIT past the
  * buffer's ceiling. */
 rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
+
+/* Rewrites every additive chain of four or more terms at one level in an
+ * expression (FILTER, BIND, the SELECT clause, HAVING, ORDER BY, GROUP BY),
+ * `a + b - c + d`, into the left-nested `((a + b) - c) + d`: rasqal
+ * 0.9.33's parser overflows the heap on the flat form.  The rest of `in`,
+ * comments included, is copied as written; *changed counts the chains.
+ * Also, a binary minus touching a number, `5-2`, gets a space (`5- 2`):
+ * rasqal reads "-2" as a negative literal and answers 5 - -2 = 7.
+ * Text the lexer cannot read is copied as is (rasqal reports it).
+ * RL_ERR_LIMIT past the buffer's ceiling, RL_ERR_NOMEM. */
+rl_status rl_guard_rewrite_chains(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
 
 /* For SPARQL Update: DROP becomes CLEAR (rasqal 0.9.33 parses DROP ALL and
  * DROP NAMED into no operation at all; in rootline's store a graph exists

@@ -118,8 +118,8 @@ rl_status rl_lex(const char *text, rl_toks *out, size_t max, char *err, size_t c
             }
             t.kind = RL_TOK_STRING;
         } else if ((c == '?' || c == '$') && (name_char((unsigned char)p[1]))) {
-            t.n = 1;
-            while (name_char((unsigned char)p[t.n])) t.n++;
+            t.n = 1; /* VARNAME: no '-' (unlike prefixed names): "?a-?b" is a subtraction */
+            while (name_char((unsigned char)p[t.n]) && p[t.n] != '-') t.n++;
             t.kind = RL_TOK_VAR;
         } else if (c == '_' && p[1] == ':') {
             t.n = 2 + local_len(p + 2);

@@ -537,13 +537,17 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
     memset(res, 0, sizeof *res);
     u.max = opt && opt->max_triples ? opt->max_triples : 10000000ull;
     snprintf(u.bprefix, sizeof u.bprefix, "upd%lx%lx_", (unsigned long)time(NULL), ++counter);
-    rl_buf fixed;
+    rl_buf fixed, unchained;
     int changed = 0;
     rl_buf_init(&fixed, (size_t)64 << 20);
-    if (rl_guard_rewrite_update(text, &fixed, &changed, err, cap) != RL_OK) {
+    rl_buf_init(&unchained, (size_t)64 << 20);
+    rl_status cs = rl_guard_rewrite_chains(text, &unchained, &changed, err, cap); /* before rasqal parses it */
+    if (cs != RL_OK || rl_guard_rewrite_update((const char *)unchained.data, &fixed, &changed, err, cap) != RL_OK) {
         rl_buf_free(&fixed);
-        return RL_ERR_LIMIT;
+        rl_buf_free(&unchained);
+        return cs != RL_OK ? cs : RL_ERR_LIMIT;
     }
+    rl_buf_free(&unchained);
     text = fixed.data ? (const char *)fixed.data : "";
     rasqal_world *rw = librdf_world_get_rasqal(u.w);
     rasqal_query *q = rasqal_new_query(rw, "sparql11-update", NULL);

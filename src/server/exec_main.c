@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,17 @@ static rl_status solve_here(void *ctx, const char *select, json_t **out, char *e
     return s;
 }
 
+/* Fault injection for the crash-isolation tests: with
+ * ROOTLINE_TEST_CRASH_ON=TEXT in the service's environment, an executor
+ * dies by SIGSEGV on a query or update containing TEXT, as it would on a
+ * query that crashes rasqal (every such form known is rewritten or refused
+ * by the guard, sparql_guard.h).  Unset: no effect. */
+static void exec_fault_inject(const char *text)
+{
+    const char *on = getenv("ROOTLINE_TEST_CRASH_ON");
+    if (on && *on && text && strstr(text, on)) raise(SIGSEGV);
+}
+
 static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer)
 {
     json_error_t je;
@@ -152,6 +164,7 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer
     json_int_t max_rows = json_integer_value(json_object_get(j, "max_rows"));
     const char *apply = json_string_value(json_object_get(j, "update"));
     int r = 0;
+    exec_fault_inject(apply ? apply : query);
     if (apply) {
         char err[2048] = "";
         rl_update_options uo = {base, json_string_value(json_object_get(j, "default_graph")), 0, 0, solve_here, st};

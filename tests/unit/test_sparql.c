@@ -124,12 +124,46 @@ static void test_guard_update(void)
     rwu("", &n); /* releases the static buffer (nothing is allocated for "") */
 }
 
+static void test_guard_chains(void)
+{
+    rl_buf out;
+    char err[256];
+    int n = 0;
+    rl_buf_init(&out, 0);
+    static const char *const cases[][2] = {
+        /* four terms: left-nested; a minus touching a number gets a space */
+        {"SELECT (1-1+1-1 AS ?x) {}", "SELECT (((1- 1)+1)- 1 AS ?x) {}"},
+        {"ASK { ?s ?p ?o FILTER(?a + ?b * 2 - f(?c + ?d + ?e + ?g) + 1 > 0 && ?x = 1) }",
+         "ASK { ?s ?p ?o FILTER(((?a + ?b * 2 )- f(((?c + ?d )+ ?e )+ ?g) )+ 1 > 0 && ?x = 1) }"},
+        /* inside EXISTS, after ORDER BY, and the comment kept */
+        {"SELECT * { FILTER NOT EXISTS { ?s ?p ?o FILTER(?o+1+2+3 > 1) } } # a-b-c-d\nORDER BY (?a-?b-?c-?d)",
+         "SELECT * { FILTER NOT EXISTS { ?s ?p ?o FILTER(((?o+1)+2)+3 > 1) } } # a-b-c-d\nORDER BY (((?a-?b)-?c)-?d)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        CU_ASSERT_EQUAL(rl_guard_rewrite_chains(cases[i][0], &out, &n, err, sizeof err), RL_OK);
+        CU_ASSERT_STRING_EQUAL((const char *)out.data, cases[i][1]);
+        if (strcmp((const char *)out.data, cases[i][1])) printf("\ngot  %s\nwant %s\n", (const char *)out.data, cases[i][1]);
+        CU_ASSERT(n > 0);
+    }
+    /* three terms, unary minus, paths and negative objects in patterns: as written */
+    static const char *const same[] = {"SELECT (1 + 2 - 3 AS ?x) (-1 AS ?y) (3*-2 AS ?z) {}",
+                                       "SELECT * { ?s <p>+ ?o . ?o <q>+ ?z . ?z <r> -1 . ?z <t> +2 }",
+                                       "SELECT * { ?s ?p \"a-1-2-3\" }"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        CU_ASSERT_EQUAL(rl_guard_rewrite_chains(same[i], &out, &n, err, sizeof err), RL_OK);
+        CU_ASSERT_STRING_EQUAL((const char *)out.data, same[i]);
+        CU_ASSERT_EQUAL(n, 0);
+    }
+    rl_buf_free(&out);
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"negotiation", test_negotiate},
                                          {"guard: short-form VALUES", test_guard_values},
                                          {"guard: DESCRIBE", test_guard_describe},
                                          {"guard: update rewrites", test_guard_update},
+                                         {"guard: additive chains", test_guard_chains},
                                          {NULL, NULL}};
     int r = rl_test_main("sparql", cases);
     int n;
