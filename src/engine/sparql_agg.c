@@ -78,17 +78,7 @@ typedef struct ag {
 static int is(const ag *g, size_t i, const char *w) { return i < g->n && rl_tok_is(&g->t[i], w); }
 
 /* The index of the bracket closing the one at i, or g->n. */
-static size_t close_of(const ag *g, size_t i)
-{
-    int depth = 0;
-    for (size_t k = i; k < g->n; k++) {
-        const rl_tok *t = &g->t[k];
-        if (t->kind != RL_TOK_PUNCT || t->n != 1) continue;
-        if (strchr("({[", *t->p)) depth++;
-        else if (strchr(")}]", *t->p) && --depth == 0) return k;
-    }
-    return g->n;
-}
+static size_t close_of(const ag *g, size_t i) { return rl_toks_close(g->t, g->n, i); }
 
 static void put(ag *g, rl_buf *b, const char *s)
 {

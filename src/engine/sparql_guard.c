@@ -478,17 +478,7 @@ typedef struct chains {
     int changed, depth;
 } chains;
 
-static size_t chain_close(const chains *c, size_t i)
-{
-    int d = 0;
-    for (size_t k = i; k < c->n; k++) {
-        const rl_tok *t = &c->t[k];
-        if (t->kind != RL_TOK_PUNCT || t->n != 1) continue;
-        if (strchr("({[", *t->p)) d++;
-        else if (strchr(")}]", *t->p) && --d == 0) return k;
-    }
-    return c->n;
-}
+static size_t chain_close(const chains *c, size_t i) { return rl_toks_close(c->t, c->n, i); }
 
 static int chain_is(const chains *c, size_t i, const char *w) { return i < c->n && rl_tok_is(&c->t[i], w); }
 

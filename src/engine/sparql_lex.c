@@ -186,3 +186,14 @@ int rl_tok_is(const rl_tok *t, const char *w)
     if (t->kind == RL_TOK_PUNCT) return !strncmp(t->p, w, n);
     return 0;
 }
+
+size_t rl_toks_close(const rl_tok *t, size_t n, size_t i)
+{
+    int depth = 0;
+    for (size_t k = i; k < n; k++) {
+        if (t[k].kind != RL_TOK_PUNCT || t[k].n != 1) continue;
+        if (strchr("({[", *t[k].p)) depth++;
+        else if (strchr(")}]", *t[k].p) && --depth == 0) return k;
+    }
+    return n;
+}

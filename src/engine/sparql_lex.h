@@ -50,6 +50,10 @@ rl_status rl_lex(const char *text, rl_toks *out, size_t max, char *err, size_t c
 /* Frees the token array; a zeroed or freed rl_toks is a no-op. */
 void rl_toks_free(rl_toks *t);
 
+/* The index of the bracket closing the one ( { [ at t[i] (brackets of all
+ * three kinds counted together), or n when it is not closed. */
+size_t rl_toks_close(const rl_tok *t, size_t n, size_t i);
+
 /* 1 when `t` is the keyword/name `w` (ASCII case-insensitive) or, for
  * punctuation, exactly `w`. */
 int rl_tok_is(const rl_tok *t, const char *w);
