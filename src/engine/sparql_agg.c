@@ -684,10 +684,12 @@ typedef struct groups {
     rl_buf key, sig;
 } groups;
 
+/* A copy of s kept for the groups; *st = RL_ERR_LIMIT past the arena's
+ * ceiling (dup() sets the message). */
 static const char *keep(ag *g, const char *s, rl_status *st)
 {
-    const char *c = rl_arena_strndup(g->ar, s, strlen(s));
-    if (!c) *st = limit_bytes(g);
+    const char *c = dup(g, s, strlen(s));
+    if (!c) *st = RL_ERR_LIMIT;
     return c;
 }
 
