@@ -9,7 +9,7 @@ set -eu
 
 BUILD="build-essential cmake pkg-config
   librdf0-dev librasqal3-dev libraptor2-dev liblmdb-dev
-  libmicrohttpd-dev libcunit1-dev libjansson-dev libutf8proc-dev
+  libmicrohttpd-dev libcunit1-dev libjansson-dev libutf8proc-dev libpcre2-dev
   libssl-dev zlib1g-dev"
 # libcurl: any flavour's -dev package will do (they conflict with each
 # other); the GnuTLS one is installed only when none is present.

@@ -4,6 +4,7 @@
 #include "negotiate.h"
 #include "sparql_agg.h"
 #include "sparql_guard.h"
+#include "sparql_proj.h"
 #include "term.h"
 
 #include <rasqal.h>
@@ -247,6 +248,11 @@ static rl_status stage_next(rl_buf *cur, rl_buf *next, rl_status s)
     return s;
 }
 
+static rl_status proj_compute(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals, int n)
+{
+    return rl_proj_row(ctx, w, names, vals, n);
+}
+
 static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
                            const rl_query_options *opt, uint64_t *rows, char *err, size_t cap)
 {
@@ -286,8 +292,22 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     rl_buf_init(&next, (size_t)256 << 20);
     if ((s = stage_next(&safe, &next, rl_agg_rewrite(text, &next, &aenv, &rewritten, err, cap))) != RL_OK) return s;
     text = safe.data ? (const char *)safe.data : "";
+    /* the outermost projection's expressions: computed by rootline as the
+     * rows are written (sparql_proj.h) */
+    rl_proj *proj = NULL;
+    rl_buf_init(&next, (size_t)64 << 20);
+    if ((s = rl_proj_plan(text, base, &next, &proj, err, cap)) != RL_OK) {
+        rl_buf_free(&next);
+        rl_buf_free(&safe);
+        return s;
+    }
+    if (proj) stage_next(&safe, &next, RL_OK);
+    else rl_buf_free(&next);
+    text = safe.data ? (const char *)safe.data : "";
     if (opt && opt->explain) {
         fprintf(out, "%s\n", text);
+        if (proj) fprintf(out, "# rootline computes %zu projected expression(s) of this SELECT\n", rl_proj_count(proj));
+        rl_proj_free(proj);
         rl_buf_free(&safe);
         return RL_OK;
     }
@@ -295,18 +315,21 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     memset(&ds, 0, sizeof ds);
     if ((s = query_check(st, text, base, &graph, &ds, err, cap)) != RL_OK) {
         dataset_free(&ds);
+        rl_proj_free(proj);
         rl_buf_free(&safe);
         return s;
     }
     int with_dataset = 0;
     if ((s = dataset_use(st, &ds, opt, &with_dataset, err, cap)) != RL_OK) {
         dataset_free(&ds);
+        rl_proj_free(proj);
         rl_buf_free(&safe);
         return s;
     }
     if (opt && opt->accept && rl_negotiate(opt->accept, graph, &fmt, &malformed) != 0) {
         if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
         dataset_free(&ds);
+        rl_proj_free(proj);
         rl_buf_free(&safe);
         return rl_errorf(err, cap, malformed ? RL_ERR_USAGE : RL_ERR_NOTFOUND,
                          "%s: this query gives %s; available: %s",
@@ -340,8 +363,9 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
         if (!graph && rl_format_is_graph(fmt)) fmt = RL_FMT_JSON;
     }
     if (opt && opt->format_out) *opt->format_out = fmt;
-    rl_write_limits lim = {opt ? opt->limits.max_rows : 0, NULL, NULL, ds.nvars ? (const char *const *)ds.vars : NULL};
+    rl_write_limits lim = {opt ? opt->limits.max_rows : 0, NULL, NULL, ds.nvars ? (const char *const *)ds.vars : NULL, NULL, NULL};
     if (ds.nempty) lim.empty_names = (const char *const *)ds.empty_names, lim.empty_values = ds.empty_values;
+    if (proj) lim.compute = proj_compute, lim.compute_ctx = proj;
     s = rl_results_write(w, res, fmt, out, &lim, rows, err, cap);
 out:
     if (res) librdf_free_query_results(res);
@@ -350,6 +374,7 @@ out:
     if (bu) librdf_free_uri(bu);
     if (with_dataset) rl_store_set_dataset(st, NULL, 0, NULL, 0);
     dataset_free(&ds);
+    rl_proj_free(proj);
     rl_buf_free(&safe);
     return s;
 }

@@ -250,9 +250,11 @@ static rl_status write_bindings(librdf_world *world, librdf_query_results *res, 
     if (nv > RL_MAX_VARS) nv = RL_MAX_VARS;
     int col[RL_MAX_VARS]; /* result column of each variable written */
     int all = nv;
+    const char *all_names[RL_MAX_VARS];
     nv = 0;
     for (int i = 0; i < all; i++) { /* the rewrite layer's own variables are never written */
         const char *n = librdf_query_results_get_binding_name(res, i);
+        all_names[i] = n;
         if (n && strncmp(n, RL_HIDDEN_VAR_PREFIX, sizeof RL_HIDDEN_VAR_PREFIX - 1)) names[nv] = n, col[nv++] = i;
     }
     if (all <= 0 && lim && lim->var_names) /* librdf lists no variables when nothing matched */
@@ -307,7 +309,22 @@ static rl_status write_bindings(librdf_world *world, librdf_query_results *res, 
             break;
         }
         librdf_node *vals[RL_MAX_VARS];
-        for (int i = 0; i < nv && i < RL_MAX_VARS; i++) vals[i] = librdf_query_results_get_binding_value(res, col[i]);
+        if (lim && lim->compute && all > 0) { /* every column, computed ones filled in */
+            librdf_node *row[RL_MAX_VARS];
+            for (int i = 0; i < all; i++) row[i] = librdf_query_results_get_binding_value(res, i);
+            st = lim->compute(lim->compute_ctx, world, all_names, row, all);
+            for (int i = 0; i < nv; i++) vals[i] = row[col[i]], row[col[i]] = NULL;
+            for (int i = 0; i < all; i++)
+                if (row[i]) librdf_free_node(row[i]);
+            if (st != RL_OK) {
+                rl_errorf(err, cap, st, "computing a projected expression failed");
+                for (int i = 0; i < nv; i++)
+                    if (vals[i]) librdf_free_node(vals[i]);
+                break;
+            }
+        } else {
+            for (int i = 0; i < nv && i < RL_MAX_VARS; i++) vals[i] = librdf_query_results_get_binding_value(res, col[i]);
+        }
         st = write_row(names, fmt, out, nv, vals, &cell, &tab, *rows, err, cap);
         for (int i = 0; i < nv && i < RL_MAX_VARS; i++)
             if (vals[i]) librdf_free_node(vals[i]);

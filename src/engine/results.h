@@ -56,6 +56,11 @@ typedef struct rl_write_limits {
     /* the query's projected variables (NULL-terminated), for the head when
      * librdf reports none (it does when nothing matched) */
     const char *const *var_names;
+    /* when set, called on every solution before it is written, with all
+     * columns (hidden ones too); it may replace vals[i] (freeing what was
+     * there).  Its error ends the output with that error. */
+    rl_status (*compute)(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals, int n);
+    void *compute_ctx;
 } rl_write_limits;
 
 /* Writes `res` (bindings, boolean or graph) to `out` in format `fmt`.  A

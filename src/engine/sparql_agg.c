@@ -4,7 +4,9 @@
 
 #include "arena.h"
 #include "results.h"
+#include "sparql_expr.h"
 #include "sparql_lex.h"
+#include "sparql_value.h"
 #include "vocab.h"
 
 #include <ctype.h>
@@ -20,7 +22,7 @@
 #define MAX_OCC 128   /* aggregate calls as written */
 #define MAX_KEYS 32   /* GROUP BY conditions */
 #define MAX_SELECTS 64 /* SELECTs materialised in one query */
-#define SEP 0x1e      /* rl_query_rows' stand-in for the encoding's NUL */
+#define SEP RL_VAL_SEP /* rl_query_rows' stand-in for the encoding's NUL */
 
 typedef enum { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_SAMPLE, A_CONCAT } agg_kind;
 
@@ -58,6 +60,10 @@ typedef struct sel {
     int ncols;
     int star_cols[MAX_COLS]; /* for COUNT(DISTINCT *): the WHERE's variables */
     int nstar;
+    /* columns rootline computes from the others (sparql_expr.h), NULL for
+     * the ones stage 1 selects */
+    rl_expr *cex[MAX_COLS];
+    int ncex;
 } sel;
 
 typedef struct ag {
@@ -71,6 +77,7 @@ typedef struct ag {
     unsigned fresh;
     int changed, selects;
     rl_buf prologue, dataset;
+    const rl_prologue *pro; /* for the expressions rootline evaluates */
 } ag;
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -296,6 +303,32 @@ static int col_add(ag *g, sel *x, const char *name)
     return x->ncols++;
 }
 
+/* Column `col` computed by rootline from the expression [a, b) when
+ * sparql_expr evaluates it (its variables become stage-1 columns): 1, and
+ * the column in *idx; 0 when rasqal must BIND it; -1 on an error. */
+static int expr_col(ag *g, sel *x, size_t a, size_t b, const char *col)
+{
+    rl_expr *e = NULL;
+    char err[128];
+    rl_status s = rl_expr_parse(g->t, a, b, g->pro, &e, err, sizeof err);
+    if (s == RL_ERR_NOMEM) g->st = s;
+    if (s != RL_OK) return s == RL_ERR_NOMEM ? -1 : 0;
+    int c = col_add(g, x, col);
+    if (c < 0 || x->cex[c]) {
+        rl_expr_free(e);
+        return -1;
+    }
+    x->cex[c] = e, x->ncex++;
+    for (size_t i = 0; i < rl_expr_var_count(e); i++) {
+        const char *v = rl_expr_var(e, i);
+        char *nm = dup(g, "?", 1 + strlen(v));
+        if (!nm) return -1;
+        strcpy(nm + 1, v);
+        if (col_add(g, x, nm) < 0) return -1;
+    }
+    return 1;
+}
+
 /* Keys, aggregate arguments and the stage-1 SELECT text in *q.  -1: a form
  * not handled here. */
 static int plan(ag *g, sel *x, const rl_buf *where, rl_buf *q)
@@ -325,7 +358,9 @@ static int plan(ag *g, sel *x, const rl_buf *where, rl_buf *q)
         } else {
             y->ea = k, y->eb = e, y->col = fresh(g, "k"), y->bind = 1;
         }
-        if (rc == 0 && y->bind) {
+        int computed = rc == 0 && y->bind ? expr_col(g, x, y->ea, y->eb, y->col) : 0;
+        if (computed < 0) rc = -1;
+        if (rc == 0 && y->bind && !computed) {
             put(g, &binds, " BIND(");
             copy(g, &binds, y->ea, y->eb, NULL);
             put(g, &binds, " AS ");
@@ -344,14 +379,15 @@ static int plan(ag *g, sel *x, const rl_buf *where, rl_buf *q)
         const char *c;
         if (a->eb == a->ea + 1 && g->t[a->ea].kind == RL_TOK_VAR) {
             c = var_name(g, a->ea);
-        } else {
-            c = fresh(g, "x");
+        } else if ((rc = expr_col(g, x, a->ea, a->eb, c = fresh(g, "x"))) == 0) {
             put(g, &binds, " BIND(");
             copy(g, &binds, a->ea, a->eb, NULL);
             put(g, &binds, " AS ");
             put(g, &binds, c);
             put(g, &binds, ")");
         }
+        if (rc < 0) break;
+        rc = 0;
         if ((a->argcol = col_add(g, x, c)) < 0) rc = -1;
     }
     if (star) /* COUNT(DISTINCT *): distinct over every variable of the WHERE */
@@ -373,10 +409,11 @@ static int plan(ag *g, sel *x, const rl_buf *where, rl_buf *q)
     if (rc == 0) {
         putn(g, q, (const char *)g->prologue.data, g->prologue.len);
         put(g, q, " SELECT");
-        for (int i = 0; i < x->ncols; i++) {
-            put(g, q, " ");
-            put(g, q, x->cols[i]);
-        }
+        for (int i = 0; i < x->ncols; i++)
+            if (!x->cex[i]) {
+                put(g, q, " ");
+                put(g, q, x->cols[i]);
+            }
         put(g, q, " ");
         putn(g, q, (const char *)g->dataset.data, g->dataset.len);
         put(g, q, " WHERE { {");
@@ -389,220 +426,7 @@ static int plan(ag *g, sel *x, const rl_buf *where, rl_buf *q)
     return g->st == RL_OK ? rc : -1;
 }
 
-/* ---- numbers ------------------------------------------------------------- */
-
-typedef enum { N_INT, N_DEC, N_FLT, N_DBL } ntype;
-typedef struct num {
-    ntype t;
-    __int128 m; /* INT, DEC: the value times 10^scale */
-    int scale;
-    double d;   /* FLT, DBL */
-} num;
-
-static const char *const int_types[] = {"integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                                        "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                        "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"};
-
-/* The datatype (after the xsd: namespace) and lexical form of an encoded
- * typed literal; NULL when it is none. */
-static const char *typed(const char *v, const char **lex)
-{
-    if (!v || v[0] != 'T') return NULL;
-    const char *s = strchr(v, SEP);
-    size_t ns = strlen(RL_NS_XSD);
-    if (!s || strncmp(v + 1, RL_NS_XSD, ns)) return NULL;
-    *lex = s + 1;
-    return v + 1 + ns;
-}
-
-static size_t dt_len(const char *dt) { return (size_t)(strchr(dt, SEP) - dt); }
-
-static int dt_is(const char *dt, const char *name) { return dt_len(dt) == strlen(name) && !strncmp(dt, name, dt_len(dt)); }
-
-static int parse_decimal(const char *p, num *x, int allow_point)
-{
-    int neg = 0, digits = 0;
-    __int128 m = 0;
-    int scale = 0, point = 0;
-    while (*p == ' ') p++;
-    if (*p == '+' || *p == '-') neg = *p++ == '-';
-    for (; *p; p++) {
-        if (*p == '.' && allow_point && !point) {
-            point = 1;
-            continue;
-        }
-        if (!isdigit((unsigned char)*p)) break;
-        if (m > ((__int128)1 << 120)) return -1; /* beyond what is exact here */
-        m = m * 10 + (*p - '0');
-        digits++;
-        if (point) scale++;
-    }
-    while (*p == ' ') p++;
-    if (*p || !digits || scale > 30) return -1;
-    x->t = point || allow_point ? N_DEC : N_INT;
-    x->m = neg ? -m : m, x->scale = scale;
-    return 0;
-}
-
-/* 0 when v is a numeric literal (its value in *x), -1 otherwise. */
-static int num_of(const char *v, num *x)
-{
-    const char *lex, *dt = typed(v, &lex);
-    if (!dt) return -1;
-    for (size_t i = 0; i < sizeof int_types / sizeof *int_types; i++)
-        if (dt_is(dt, int_types[i])) return parse_decimal(lex, x, 0) ? -1 : (x->t = N_INT, 0);
-    if (dt_is(dt, "decimal")) return parse_decimal(lex, x, 1);
-    int f = dt_is(dt, "float");
-    if (!f && !dt_is(dt, "double")) return -1;
-    char *end;
-    x->t = f ? N_FLT : N_DBL;
-    if (!strcmp(lex, "INF") || !strcmp(lex, "+INF")) x->d = INFINITY;
-    else if (!strcmp(lex, "-INF")) x->d = -INFINITY;
-    else if (!strcmp(lex, "NaN")) x->d = NAN;
-    else {
-        x->d = strtod(lex, &end);
-        if (end == lex || *end || isalpha((unsigned char)*lex)) return -1;
-    }
-    return 0;
-}
-
-static double num_double(const num *x)
-{
-    if (x->t >= N_FLT) return x->d;
-    double d = (double)x->m;
-    for (int i = 0; i < x->scale; i++) d /= 10;
-    return d;
-}
-
-/* m * 10^k into *out; -1 on overflow. */
-static int scale_up(__int128 m, int k, __int128 *out)
-{
-    for (; k > 0; k--)
-        if (__builtin_mul_overflow(m, 10, &m)) return -1;
-    *out = m;
-    return 0;
-}
-
-/* a += b with SPARQL's type promotion; -1 past what is exact here. */
-static int num_add(num *a, const num *b)
-{
-    ntype t = a->t > b->t ? a->t : b->t;
-    if (t >= N_FLT) {
-        a->d = num_double(a) + num_double(b);
-        if (t == N_FLT) a->d = (float)a->d;
-        a->t = t;
-        return 0;
-    }
-    int sc = a->scale > b->scale ? a->scale : b->scale;
-    __int128 x, y;
-    if (scale_up(a->m, sc - a->scale, &x) || scale_up(b->m, sc - b->scale, &y) || __builtin_add_overflow(x, y, &x))
-        return -1;
-    a->m = x, a->scale = sc, a->t = t;
-    return 0;
-}
-
-static int num_cmp(const num *a, const num *b)
-{
-    if (a->t >= N_FLT || b->t >= N_FLT) {
-        double x = num_double(a), y = num_double(b);
-        return x < y ? -1 : x > y;
-    }
-    int sc = a->scale > b->scale ? a->scale : b->scale;
-    __int128 x, y;
-    if (scale_up(a->m, sc - a->scale, &x) || scale_up(b->m, sc - b->scale, &y)) {
-        double p = num_double(a), q = num_double(b);
-        return p < q ? -1 : p > q;
-    }
-    return x < y ? -1 : x > y;
-}
-
-static void put_int128(rl_buf *o, __int128 m)
-{
-    char d[48];
-    int n = 0;
-    unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
-    do d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
-    while (u);
-    if (m < 0) rl_buf_append(o, "-", 1);
-    while (n) rl_buf_append(o, &d[--n], 1);
-}
-
-/* The encoding of x as a typed literal, in XSD's canonical form. */
-static rl_status num_encode(rl_buf *o, const num *x)
-{
-    static const char *const names[] = {"integer", "decimal", "float", "double"};
-    rl_buf_clear(o);
-    rl_buf_printf(o, "T" RL_NS_XSD "%s%c", names[x->t], SEP);
-    if (x->t == N_INT) {
-        put_int128(o, x->m);
-    } else if (x->t == N_DEC) {
-        __int128 m = x->m;
-        int sc = x->scale;
-        while (sc > 0 && m % 10 == 0) m /= 10, sc--;
-        char d[64];
-        int n = 0;
-        unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
-        do d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
-        while (u || n <= sc);
-        if (m < 0) rl_buf_append(o, "-", 1);
-        while (n > sc) rl_buf_append(o, &d[--n], 1);
-        rl_buf_append(o, ".", 1);
-        if (!sc) rl_buf_append(o, "0", 1);
-        while (n) rl_buf_append(o, &d[--n], 1);
-    } else if (isnan(x->d)) {
-        rl_buf_puts(o, "NaN");
-    } else if (isinf(x->d)) {
-        rl_buf_puts(o, x->d > 0 ? "INF" : "-INF");
-    } else if (x->d == 0) {
-        rl_buf_puts(o, signbit(x->d) ? "-0.0E0" : "0.0E0");
-    } else { /* the shortest mantissa that reads back as the same value */
-        char b[64];
-        for (int p = 0; p <= 17; p++) {
-            snprintf(b, sizeof b, "%.*e", p, x->d);
-            if (x->t == N_FLT ? strtof(b, NULL) == (float)x->d : strtod(b, NULL) == x->d) break;
-        }
-        char *e = strchr(b, 'e');
-        *e = 0;
-        char *frac = strchr(b, '.');
-        if (frac) {
-            char *z = b + strlen(b);
-            while (z > frac + 2 && z[-1] == '0') *--z = 0;
-        }
-        rl_buf_printf(o, "%s%sE%d", b, frac ? "" : ".0", atoi(e + 1));
-    }
-    return rl_buf_append(o, "", 1);
-}
-
 /* ---- groups, accumulated solution by solution --------------------------- */
-
-/* SPARQL's ORDER BY order of two encoded terms (MIN, MAX). */
-static int term_cmp(const char *a, const char *b)
-{
-    int ra = a[0] == 'B' ? 1 : a[0] == 'U' ? 2 : 3, rb = b[0] == 'B' ? 1 : b[0] == 'U' ? 2 : 3;
-    if (ra != rb) return ra - rb;
-    if (ra == 3) {
-        num x, y;
-        int nx = num_of(a, &x) == 0, ny = num_of(b, &y) == 0;
-        if (nx && ny) {
-            int c = num_cmp(&x, &y);
-            if (c) return c;
-        } else if (nx != ny) {
-            return nx ? -1 : 1;
-        }
-    }
-    return strcmp(a, b);
-}
-
-/* The lexical form or IRI of an encoded term (NULL for a blank node). */
-static const char *str_of(const char *v)
-{
-    if (v[0] == 'U' || v[0] == 'L') return v + 1;
-    if (v[0] == 'G' || v[0] == 'T') {
-        const char *s = strchr(v, SEP);
-        return s ? s + 1 : NULL;
-    }
-    return NULL;
-}
 
 /* A set of strings (arena-owned), open addressing. */
 typedef struct strset {
@@ -662,7 +486,7 @@ static void strset_free(strset *t)
 
 typedef struct acc {  /* one aggregate over one group so far */
     size_t count;     /* values taken (COUNT, AVG's divisor) */
-    num sum;          /* SUM, AVG */
+    rl_num sum;          /* SUM, AVG */
     int bad;          /* SUM, AVG: an unbound or non-number value */
     char *best;       /* MIN, MAX, SAMPLE (malloc'd) */
     rl_buf cat;       /* GROUP_CONCAT */
@@ -716,7 +540,7 @@ static group *group_new(groups *G, const char *const *vals, rl_status *st)
         gr->keyv[k] = v ? keep(g, v, st) : NULL;
     }
     for (int k = 0; k < x->naggs; k++) {
-        gr->acc[k].sum.t = N_INT;
+        gr->acc[k].sum.t = RL_NUM_INT;
         rl_buf_init(&gr->acc[k].cat, (size_t)64 << 20);
     }
     G->n++;
@@ -736,20 +560,20 @@ static rl_status acc_take(groups *G, const agg *a, acc *c, const char *v)
         const char *k = keep(G->g, v, &st);
         if (!k || strset_get(&c->seen, k, 0, &st) < 0) return st;
     }
-    num y;
+    rl_num y;
     switch (a->kind) {
     case A_COUNT: c->count++; break;
     case A_SUM:
     case A_AVG:
         c->count++;
         if (c->bad) break;
-        if (num_of(v, &y)) c->bad = 1; /* not a number */
-        else if (num_add(&c->sum, &y)) G->overflow = 1, st = RL_ERR_UNSUPPORTED;
+        if (rl_num_of(v, &y)) c->bad = 1; /* not a number */
+        else if (rl_num_add(&c->sum, &y)) G->overflow = 1, st = RL_ERR_UNSUPPORTED;
         break;
     case A_MIN:
     case A_MAX:
     case A_SAMPLE:
-        if (!c->best || (a->kind == A_MIN && term_cmp(v, c->best) < 0) || (a->kind == A_MAX && term_cmp(v, c->best) > 0)) {
+        if (!c->best || (a->kind == A_MIN && rl_val_cmp(v, c->best) < 0) || (a->kind == A_MAX && rl_val_cmp(v, c->best) > 0)) {
             char *b = strdup(v);
             if (!b) return RL_ERR_NOMEM;
             free(c->best);
@@ -757,7 +581,7 @@ static rl_status acc_take(groups *G, const agg *a, acc *c, const char *v)
         }
         break;
     case A_CONCAT: {
-        const char *s = str_of(v);
+        const char *s = rl_val_str(v);
         if (!s) break; /* STR of a blank node is an error: skipped */
         if (c->count++) st = rl_buf_puts(&c->cat, a->sep);
         if (st == RL_OK) st = rl_buf_puts(&c->cat, s);
@@ -768,13 +592,36 @@ static rl_status acc_take(groups *G, const agg *a, acc *c, const char *v)
     return st;
 }
 
+typedef struct row_env {
+    const sel *x;
+    const char **vals;
+} row_env;
+
+static const char *row_lookup(void *ctx, const char *name)
+{
+    row_env *r = ctx;
+    for (int i = 0; i < r->x->ncols; i++)
+        if (!strcmp(r->x->cols[i] + 1, name)) return r->vals[i];
+    return NULL;
+}
+
 /* One solution of the WHERE (an rl_guard_row_fn). */
-static rl_status groups_row(void *ctx, const char *const *vals, int n)
+static rl_status groups_row(void *ctx, const char *const *in, int n)
 {
     groups *G = ctx;
     const sel *x = G->x;
     rl_status st = RL_OK;
-    if (n < x->ncols) return RL_ERR_INTERNAL;
+    if (n < x->ncols - x->ncex) return RL_ERR_INTERNAL;
+    const char *ext[MAX_COLS];
+    const char *const *vals = in;
+    if (x->ncex) { /* the stage-1 columns, then the computed ones in column order */
+        for (int i = 0, j = 0; i < x->ncols; i++) ext[i] = x->cex[i] ? NULL : in[j++];
+        row_env r = {x, ext};
+        for (int i = 0; i < x->ncols && st == RL_OK; i++)
+            if (x->cex[i]) st = rl_expr_eval(x->cex[i], row_lookup, &r, &ext[i]);
+        if (st != RL_OK) return st;
+        vals = ext;
+    }
     rl_buf_clear(&G->key);
     for (int j = 0; j < x->nkeys && st == RL_OK; j++) {
         const char *c = vals[x->keys[j].colidx];
@@ -816,23 +663,17 @@ static rl_status groups_row(void *ctx, const char *const *vals, int n)
 static rl_status acc_value(const agg *a, acc *c, rl_buf *o)
 {
     rl_buf_clear(o);
-    num r = {N_INT, 0, 0, 0};
+    rl_num r = {RL_NUM_INT, 0, 0, 0};
     switch (a->kind) {
-    case A_COUNT: r.m = (__int128)c->count; return num_encode(o, &r);
-    case A_SUM: return c->bad ? RL_OK : num_encode(o, &c->sum);
+    case A_COUNT: r.m = (__int128)c->count; return rl_num_encode(o, &r);
+    case A_SUM: return c->bad ? RL_OK : rl_num_encode(o, &c->sum);
     case A_AVG:
         if (c->bad) return RL_OK;
-        if (!c->count) return num_encode(o, &r);
+        if (!c->count) return rl_num_encode(o, &r);
         r = c->sum;
-        if (r.t >= N_FLT) {
-            r.d = num_double(&r) / (double)c->count;
-            if (r.t == N_FLT) r.d = (float)r.d;
-        } else { /* decimal division, 20 digits after the point */
-            int sc = r.scale < 20 ? 20 : r.scale;
-            if (scale_up(r.m, sc - r.scale, &r.m)) return RL_ERR_UNSUPPORTED;
-            r.m /= (__int128)c->count, r.scale = sc, r.t = N_DEC;
-        }
-        return num_encode(o, &r);
+        rl_num n = {RL_NUM_INT, (__int128)c->count, 0, 0};
+        if (rl_num_div(&r, &n)) return RL_ERR_UNSUPPORTED;
+        return rl_num_encode(o, &r);
     case A_MIN:
     case A_MAX:
     case A_SAMPLE: return c->best ? rl_buf_append(o, c->best, strlen(c->best) + 1) : RL_OK;
@@ -880,7 +721,7 @@ static int put_term(ag *g, rl_buf *o, const char *v)
         return 0;
     }
     if (v[0] == 'B') return -1;
-    const char *lex = str_of(v), *s = strchr(v, SEP);
+    const char *lex = rl_val_str(v), *s = strchr(v, SEP);
     if (!lex) return -1;
     put(g, o, " \"");
     for (const char *c = lex; *c; c++) {
@@ -1037,6 +878,8 @@ static int materialise(ag *g, sel *x, const rl_buf *where, rl_buf *out)
         g->changed++, g->selects++;
     }
     groups_free(&G);
+    for (int i = 0; i < x->ncols; i++) rl_expr_free(x->cex[i]), x->cex[i] = NULL;
+    x->ncex = 0;
     rl_buf_free(&q);
     rl_buf_free(&v);
     return g->st == RL_OK ? rc : 0;
@@ -1219,7 +1062,7 @@ rl_status rl_agg_rewrite(const char *in, rl_buf *out, const rl_agg_env *env, int
         return rl_buf_puts(out, in);
     }
     ag g = {toks.v, toks.n, env, rl_arena_new(env->max_bytes ? env->max_bytes : (size_t)256 << 20), RL_OK, err, cap,
-            0, 0, 0, {0}, {0}};
+            0, 0, 0, {0}, {0}, NULL};
     rl_buf_init(&g.prologue, (size_t)1 << 20);
     rl_buf_init(&g.dataset, (size_t)1 << 20);
     if (!g.ar) g.st = RL_ERR_NOMEM;
@@ -1227,6 +1070,9 @@ rl_status rl_agg_rewrite(const char *in, rl_buf *out, const rl_agg_env *env, int
     while (k < g.n && (is(&g, k, "BASE") || is(&g, k, "PREFIX"))) k += is(&g, k, "BASE") ? 2 : 3;
     if (k > g.n) k = g.n;
     for (size_t j = 0; j < k; j++) put_tok(&g, &g.prologue, j);
+    rl_prologue pro;
+    rl_prologue_read(g.t, g.n, &pro, NULL);
+    g.pro = &pro;
     int depth = 0; /* the query's FROM / FROM NAMED, for every WHERE solved alone */
     for (size_t j = k; j < g.n; j++) {
         if (is(&g, j, "{")) depth++;

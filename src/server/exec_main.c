@@ -199,7 +199,7 @@ static int serve_one(rl_store *st, int fd, const char *req, size_t n, int writer
     cookie_io_functions_t io = {NULL, sink_write, NULL, NULL};
     FILE *out = k.buf ? fopencookie(&k, "w", io) : NULL;
     char err[2048] = "";
-    rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0), NULL, NULL, NULL}, 0, accept ? accept : "", &k.fmt,
+    rl_query_options o = {base, {(uint64_t)(max_rows > 0 ? max_rows : 0), NULL, NULL, NULL, NULL, NULL}, 0, accept ? accept : "", &k.fmt,
                           json_array_size(jd) ? dg : NULL, json_array_size(jn) ? ng : NULL, 0, 0, 0, 0};
     rl_status s = out ? rl_query_run(st, query, RL_FMT_JSON, out, &o, NULL, err, sizeof err) : RL_ERR_NOMEM;
     if (out) {

@@ -1,0 +1,302 @@
+/* sparql_proj.c: projection expressions planned out of rasqal's query and
+ * computed row by row (sparql_proj.h). */
+#include "sparql_proj.h"
+
+#include "results.h"
+#include "sparql_expr.h"
+#include "sparql_lex.h"
+#include "sparql_value.h"
+#include "term.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ITEMS 256 /* projection items */
+
+typedef struct item {
+    size_t a, b;   /* tokens of "(" .. ")" */
+    size_t ea, eb; /* the expression's tokens */
+    size_t var;    /* the AS variable's token */
+    rl_expr *e;    /* NULL: rasqal's */
+    char *alias;   /* the variable's name (no sigil), for taken items */
+    int col;       /* its result column, -1 until the first row */
+} item;
+
+typedef struct input {
+    char *name;   /* a variable a taken expression reads */
+    char *hidden; /* the hidden column carrying it, or NULL when it is projected */
+    int col;
+} input;
+
+struct rl_proj {
+    item it[MAX_ITEMS];
+    size_t nit, taken;
+    input *in;
+    size_t nin;
+    int resolved;
+    /* one solution being computed */
+    librdf_world *w;
+    const char *const *names;
+    librdf_node **vals;
+    int n;
+    rl_buf *enc;   /* encodings of the columns, per row */
+    int *have;     /* enc[i] holds column i of this row */
+    int ncols;
+    rl_status st;
+};
+
+size_t rl_proj_count(const rl_proj *p) { return p ? p->taken : 0; }
+
+void rl_proj_free(rl_proj *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->nit; i++) {
+        rl_expr_free(p->it[i].e);
+        free(p->it[i].alias);
+    }
+    for (size_t i = 0; i < p->nin; i++) {
+        free(p->in[i].name);
+        free(p->in[i].hidden);
+    }
+    free(p->in);
+    for (int i = 0; i < p->ncols; i++) rl_buf_free(&p->enc[i]);
+    free(p->enc);
+    free(p->have);
+    free(p);
+}
+
+static int tok_names(const rl_tok *t, const char *name)
+{
+    return t->kind == RL_TOK_VAR && t->n - 1 == strlen(name) && !memcmp(t->p + 1, name, t->n - 1);
+}
+
+/* Whether any variable token in t[a..b) is `name`. */
+static int mentions(const rl_tok *t, size_t a, size_t b, const char *name)
+{
+    for (size_t i = a; i < b; i++)
+        if (tok_names(&t[i], name)) return 1;
+    return 0;
+}
+
+static void untake(item *x)
+{
+    rl_expr_free(x->e);
+    x->e = NULL;
+}
+
+static rl_status input_add(rl_proj *p, const char *name, const rl_toks *tk, size_t pa, size_t pb)
+{
+    for (size_t i = 0; i < p->nin; i++)
+        if (!strcmp(p->in[i].name, name)) return RL_OK;
+    input *v = realloc(p->in, (p->nin + 1) * sizeof *v);
+    if (!v) return RL_ERR_NOMEM;
+    p->in = v;
+    input *x = &p->in[p->nin];
+    memset(x, 0, sizeof *x);
+    x->col = -1;
+    if (!(x->name = strdup(name))) return RL_ERR_NOMEM;
+    p->nin++;
+    int projected = 0; /* a plain ?name item, or an item's AS ?name */
+    for (size_t i = pa; i < pb; i++) {
+        if (rl_tok_is(&tk->v[i], "(")) {
+            size_t c = rl_toks_close(tk->v, tk->n, i);
+            if (c < pb && tok_names(&tk->v[c - 1], name)) projected = 1;
+            i = c;
+        } else if (tok_names(&tk->v[i], name)) {
+            projected = 1;
+        }
+    }
+    if (!projected) {
+        char h[48];
+        snprintf(h, sizeof h, RL_HIDDEN_VAR_PREFIX "pv%zu", p->nin);
+        if (!(x->hidden = strdup(h))) return RL_ERR_NOMEM;
+    }
+    return RL_OK;
+}
+
+/* The plan itself: which items are taken and what rasqal gets. */
+static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char *base, rl_buf *out, int *any)
+{
+    const rl_tok *t = tk->v;
+    size_t n = tk->n;
+    rl_prologue pro;
+    size_t i = rl_prologue_read(t, n, &pro, base);
+    *any = 0;
+    if (i >= n || !rl_tok_is(&t[i], "SELECT")) return RL_OK;
+    size_t pa = ++i;
+    if (i < n && (rl_tok_is(&t[i], "DISTINCT") || rl_tok_is(&t[i], "REDUCED") || rl_tok_is(&t[i], "*"))) return RL_OK;
+    /* the items */
+    while (i < n) {
+        if (t[i].kind == RL_TOK_VAR) {
+            i++;
+            continue;
+        }
+        if (!rl_tok_is(&t[i], "(")) break;
+        size_t c = rl_toks_close(t, n, i);
+        if (c >= n || c < i + 4 || !rl_tok_is(&t[c - 2], "AS") || t[c - 1].kind != RL_TOK_VAR) return RL_OK;
+        if (p->nit >= MAX_ITEMS) return RL_OK;
+        item *x = &p->it[p->nit++];
+        x->a = i, x->b = c, x->ea = i + 1, x->eb = c - 2, x->var = c - 1, x->col = -1;
+        char err[128];
+        rl_status s = rl_expr_parse(t, x->ea, x->eb, &pro, &x->e, err, sizeof err);
+        if (s == RL_ERR_NOMEM) return s;
+        i = c + 1;
+    }
+    size_t pb = i;
+    if (!p->nit) return RL_OK;
+    /* the WHERE group and what follows it */
+    while (i < n && !rl_tok_is(&t[i], "{")) i++;
+    size_t wo = i, wc = rl_toks_close(t, n, wo);
+    if (wo >= n || wc >= n) return RL_OK;
+    for (size_t k = wc + 1; k < n; k++)
+        if (rl_tok_is(&t[k], "GROUP") || rl_tok_is(&t[k], "HAVING")) return RL_OK;
+    for (size_t k = 0; k < p->nit; k++) {
+        item *x = &p->it[k];
+        if (!x->e) continue;
+        if (!(x->alias = strndup(t[x->var].p + 1, t[x->var].n - 1))) return RL_ERR_NOMEM;
+        if (mentions(t, wo, n, x->alias)) untake(x);
+    }
+    for (int changed = 1; changed;) { /* an item rasqal evaluates must not read a taken one */
+        changed = 0;
+        for (size_t k = 0; k < p->nit; k++) {
+            if (p->it[k].e) continue;
+            for (size_t j = 0; j < p->nit; j++)
+                if (p->it[j].e && mentions(t, p->it[k].ea, p->it[k].eb, p->it[j].alias)) untake(&p->it[j]), changed = 1;
+        }
+    }
+    for (size_t k = 0; k < p->nit; k++) {
+        item *x = &p->it[k];
+        if (!x->e) continue;
+        p->taken++;
+        for (size_t v = 0; v < rl_expr_var_count(x->e); v++) {
+            rl_status s = input_add(p, rl_expr_var(x->e, v), tk, pa, pb);
+            if (s != RL_OK) return s;
+        }
+    }
+    if (!p->taken) return RL_OK;
+    /* rasqal's query: the text with each taken item as its bare variable,
+     * and the hidden inputs before the end of the projection */
+    rl_buf_clear(out);
+    const char *from = in;
+    rl_status s = RL_OK;
+    for (size_t k = 0; k < p->nit && s == RL_OK; k++) {
+        item *x = &p->it[k];
+        if (!x->e) continue;
+        if ((s = rl_buf_append(out, from, (size_t)(t[x->a].p - from))) == RL_OK &&
+            (s = rl_buf_puts(out, " ")) == RL_OK)
+            s = rl_buf_append(out, t[x->var].p, t[x->var].n);
+        from = t[x->b].p + 1;
+    }
+    const char *end = pb < n ? t[pb].p : in + strlen(in);
+    if (s == RL_OK) s = rl_buf_append(out, from, (size_t)(end - from));
+    for (size_t k = 0; k < p->nin && s == RL_OK; k++)
+        if (p->in[k].hidden) s = rl_buf_printf(out, " (?%s AS ?%s)", p->in[k].name, p->in[k].hidden);
+    if (s == RL_OK) s = rl_buf_puts(out, " ");
+    if (s == RL_OK) s = rl_buf_puts(out, end);
+    if (s == RL_OK) s = rl_buf_append(out, "", 1);
+    if (s == RL_OK) *any = 1;
+    return s;
+}
+
+rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err, size_t cap)
+{
+    *out_plan = NULL;
+    rl_toks tk = {0};
+    char lerr[128];
+    if (rl_lex(in, &tk, 0, lerr, sizeof lerr) != RL_OK) return RL_OK; /* rasqal will say what is wrong */
+    rl_proj *p = calloc(1, sizeof *p);
+    int any = 0;
+    rl_status s = p ? plan(p, in, &tk, base, out, &any) : RL_ERR_NOMEM;
+    if (s == RL_OK && any) *out_plan = p, p = NULL;
+    else if (s != RL_OK) rl_errorf(err, cap, s, s == RL_ERR_LIMIT ? "query text too long" : "out of memory");
+    rl_proj_free(p);
+    rl_toks_free(&tk);
+    return s;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+static int column_of(const rl_proj *p, const char *name)
+{
+    for (int i = 0; i < p->n; i++)
+        if (p->names[i] && !strcmp(p->names[i], name)) return i;
+    return -1;
+}
+
+/* The encoding of column c of this row (NULL: unbound). */
+static const char *column_value(rl_proj *p, int c)
+{
+    if (c < 0 || c >= p->ncols || !p->vals[c]) return NULL;
+    if (p->have[c]) return (const char *)p->enc[c].data;
+    rl_buf *b = &p->enc[c];
+    rl_buf_clear(b);
+    rl_status s = rl_term_encode(p->vals[c], b);
+    if (s == RL_OK) s = rl_buf_append(b, "", 1);
+    if (s != RL_OK) {
+        p->st = s;
+        return NULL;
+    }
+    for (size_t k = 0; k + 1 < b->len; k++)
+        if (!b->data[k]) b->data[k] = RL_VAL_SEP;
+    p->have[c] = 1;
+    return (const char *)b->data;
+}
+
+static const char *lookup(void *ctx, const char *name)
+{
+    rl_proj *p = ctx;
+    for (size_t i = 0; i < p->nin; i++)
+        if (!strcmp(p->in[i].name, name)) return column_value(p, p->in[i].col);
+    return column_value(p, column_of(p, name));
+}
+
+/* vals[c] := the term `v` encodes (NULL: unbound); its encoding kept. */
+static rl_status column_set(rl_proj *p, int c, const char *v)
+{
+    if (p->vals[c]) librdf_free_node(p->vals[c]);
+    p->vals[c] = NULL;
+    p->have[c] = 0;
+    if (!v) return RL_OK;
+    rl_buf *b = &p->enc[c];
+    size_t len = strlen(v);
+    rl_buf_clear(b);
+    rl_status s = rl_buf_append(b, v, len + 1);
+    if (s != RL_OK) return s;
+    p->have[c] = 1;
+    unsigned char *raw = malloc(len ? len : 1);
+    if (!raw) return RL_ERR_NOMEM;
+    memcpy(raw, v, len);
+    for (size_t k = 0; k < len; k++)
+        if (raw[k] == RL_VAL_SEP) raw[k] = 0;
+    p->vals[c] = (librdf_node *)rl_term_decode(librdf_world_get_raptor(p->w), raw, len);
+    free(raw);
+    return p->vals[c] ? RL_OK : RL_ERR_NOMEM;
+}
+
+rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals, int n)
+{
+    p->w = w, p->names = names, p->vals = vals, p->n = n, p->st = RL_OK;
+    if (!p->resolved) {
+        if (!(p->enc = calloc((size_t)n + 1, sizeof *p->enc)) || !(p->have = calloc((size_t)n + 1, sizeof *p->have)))
+            return RL_ERR_NOMEM;
+        p->ncols = n;
+        for (int i = 0; i < n; i++) rl_buf_init(&p->enc[i], (size_t)64 << 20);
+        for (size_t i = 0; i < p->nin; i++) p->in[i].col = column_of(p, p->in[i].hidden ? p->in[i].hidden : p->in[i].name);
+        for (size_t i = 0; i < p->nit; i++)
+            if (p->it[i].e) p->it[i].col = column_of(p, p->it[i].alias);
+        p->resolved = 1;
+    }
+    if (n != p->ncols) return RL_ERR_INTERNAL;
+    memset(p->have, 0, (size_t)n * sizeof *p->have);
+    for (size_t i = 0; i < p->nit; i++) {
+        item *x = &p->it[i];
+        if (!x->e || x->col < 0) continue;
+        const char *v;
+        rl_status s = rl_expr_eval(x->e, lookup, p, &v);
+        if (s == RL_OK) s = p->st;
+        if (s == RL_OK) s = column_set(p, x->col, v);
+        if (s != RL_OK) return s;
+    }
+    return RL_OK;
+}

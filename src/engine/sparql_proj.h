@@ -1,0 +1,48 @@
+/* sparql_proj.h: the outermost SELECT's projection expressions evaluated
+ * by rootline (sparql_expr.h says which expressions and why).
+ *
+ * rl_proj_plan reads the final query text (after every rewrite).  When the
+ * outermost SELECT has `(expression AS ?v)` items that sparql_expr
+ * evaluates, rasqal is given the query with each such item written as a
+ * plain ?v (unbound in its solutions) and the variables the expressions
+ * read added as hidden columns (RL_HIDDEN_VAR_PREFIX, never written).  The
+ * result writer then calls rl_proj_row on every solution, which computes
+ * the ?v columns in projection order.
+ *
+ * An item stays rasqal's when: the query is not a SELECT, has DISTINCT or
+ * REDUCED (which must see the computed values), GROUP BY or HAVING; ORDER BY
+ * or an expression rasqal evaluates names the item's variable; or the
+ * expression holds a form sparql_expr leaves to rasqal.
+ *
+ * A plan belongs to one query and one thread.
+ */
+#ifndef RL_SPARQL_PROJ_H
+#define RL_SPARQL_PROJ_H
+
+#include "buf.h"
+
+#include <redland.h>
+
+typedef struct rl_proj rl_proj;
+
+/* Plans `in` (base: the request's base IRI or NULL).  With something to
+ * evaluate: *out_plan gets the plan and `out` (cleared first) the query
+ * rasqal runs.  Otherwise *out_plan is NULL and `out` is untouched.
+ * Errors: RL_ERR_NOMEM, RL_ERR_LIMIT (the text over out's ceiling); text
+ * the planner cannot read is no error (no plan). */
+rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err, size_t cap);
+
+/* Computes the planned columns of one solution: names[i] and vals[i]
+ * (NULL: unbound) are all n columns of the result, hidden ones included.
+ * Replaces vals[k] of each planned column (freeing what was there) with its
+ * value, or NULL when the expression has none.  RL_ERR_NOMEM /
+ * RL_ERR_LIMIT only. */
+rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals, int n);
+
+/* How many items the plan evaluates (for --explain). */
+size_t rl_proj_count(const rl_proj *p);
+
+/* Frees a plan; NULL is a no-op. */
+void rl_proj_free(rl_proj *p);
+
+#endif
