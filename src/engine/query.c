@@ -278,6 +278,11 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     rl_buf_init(&next, (size_t)64 << 20);
     if ((s = stage_next(&safe, &next, rl_guard_rewrite_chains(text, &next, &rewritten, err, cap))) != RL_OK) return s;
     text = safe.data ? (const char *)safe.data : "";
+    /* a BIND sees only its own group (sparql_guard.h) */
+    rl_buf_init(&next, (size_t)64 << 20);
+    if ((s = stage_next(&safe, &next, rl_guard_rewrite_bind_scope(text, &next, &rewritten, err, cap))) != RL_OK)
+        return s;
+    text = safe.data ? (const char *)safe.data : "";
     /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
      * snapshot rl_query_run pinned, which the query then runs in) */
     rl_query_env senv = {st, opt};

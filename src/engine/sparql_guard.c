@@ -214,6 +214,32 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
                     (*changed)++;
                     continue;
                 }
+            } else if (*q == '(') { /* VALUES () { () ... }: rasqal crashes on it */
+                const char *r = q + 1;
+                while (isspace((unsigned char)*r)) r++;
+                if (*r == ')') {
+                    for (r++; isspace((unsigned char)*r);) r++;
+                    size_t rows = 0;
+                    if (*r == '{')
+                        for (r++;;) {
+                            while (isspace((unsigned char)*r)) r++;
+                            if (*r != '(') break;
+                            for (r++; isspace((unsigned char)*r);) r++;
+                            if (*r != ')') break;
+                            r++, rows++;
+                        }
+                    if (*r != '}') {
+                        snprintf(err, cap, "VALUES () block at offset %zu: expected () rows and '}'", (size_t)(p - in));
+                        return RL_ERR_INPUT;
+                    }
+                    /* the same number of empty solutions, through a hidden variable */
+                    st = rl_buf_printf(out, "VALUES (?" RL_HIDDEN_VAR_PREFIX "nv%zu) {", (size_t)(p - in));
+                    for (size_t k = 0; k < rows && st == RL_OK; k++) st = rl_buf_puts(out, " (0)");
+                    if (st == RL_OK) st = rl_buf_puts(out, " }");
+                    p = r + 1;
+                    (*changed)++;
+                    continue;
+                }
             }
         }
         st = rl_buf_append(out, p, 1);
@@ -601,6 +627,78 @@ rl_status rl_guard_rewrite_chains(const char *in, rl_buf *out, int *changed, cha
     free(c.open);
     free(c.shut);
     free(c.gap);
+    rl_toks_free(&toks);
+    return st;
+}
+
+/* ---- BIND sees only what precedes it in its group ---- */
+
+/* Whether a variable token named like t occurs in t[a..b). */
+static int var_in(const rl_tok *v, const rl_tok *t, size_t a, size_t b)
+{
+    for (size_t i = a; i < b; i++)
+        if (t[i].kind == RL_TOK_VAR && t[i].n == v->n && !memcmp(t[i].p + 1, v->p + 1, v->n - 1)) return 1;
+    return 0;
+}
+
+rl_status rl_guard_rewrite_bind_scope(const char *in, rl_buf *out, int *changed, char *err, size_t cap)
+{
+    rl_toks toks = {0};
+    *changed = 0;
+    rl_buf_clear(out);
+    if (!strcasestr(in, "BIND")) return rl_buf_puts(out, in);
+    if (rl_lex(in, &toks, 0, err, cap) != RL_OK) { /* rasqal will say what is wrong */
+        if (cap) err[0] = 0;
+        return rl_buf_puts(out, in);
+    }
+    const rl_tok *t = toks.v;
+    size_t n = toks.n, depth = 0;
+    size_t *open = calloc(n + 1, sizeof *open); /* the '{' of each open group */
+    char *hide = calloc(n + 1, 1);              /* variable tokens to rename */
+    char *wrap = calloc(n + 1, 1);              /* 1: OPTIONAL { before, 2: } after */
+    rl_status st = open && hide && wrap ? RL_OK : RL_ERR_NOMEM;
+    for (size_t i = 0; i < n && st == RL_OK; i++) {
+        if (rl_tok_is(&t[i], "{")) open[depth++] = i;
+        else if (rl_tok_is(&t[i], "}") && depth) depth--;
+        if (!depth || i + 1 >= n || !rl_tok_is(&t[i], "BIND") || !rl_tok_is(&t[i + 1], "(")) continue;
+        size_t c = rl_toks_close(t, n, i + 1), as = c;
+        int group = 0; /* EXISTS inside: left as written */
+        for (size_t k = i + 2; k < c; k++) group |= rl_tok_is(&t[k], "{");
+        for (size_t k = i + 2; k < c && !group; k++) {
+            if (rl_tok_is(&t[k], "(")) k = rl_toks_close(t, n, k);
+            else if (rl_tok_is(&t[k], "AS")) as = k;
+        }
+        if (group || c >= n || as >= c) continue;
+        int hidden = 0, seen = 0;
+        for (size_t k = i + 2; k < as; k++) {
+            if (t[k].kind != RL_TOK_VAR) continue;
+            if (var_in(&t[k], t, open[depth - 1] + 1, i)) seen = 1;
+            else hide[k] = 1, hidden = 1, (*changed)++;
+        }
+        /* nothing of the group left in it: as OPTIONAL { BIND } it keeps the
+         * row when the expression fails (rasqal drops the row) */
+        if (hidden && !seen) wrap[i] = 1, wrap[c] = 2;
+    }
+    if (st == RL_OK && !*changed) st = rl_buf_puts(out, in);
+    else if (st == RL_OK) { /* each renamed one becomes a hidden variable nothing binds */
+        const char *prev = in;
+        for (size_t i = 0; i < n && st == RL_OK; i++) {
+            if (!hide[i] && !wrap[i]) continue;
+            st = rl_buf_append(out, prev, (size_t)(t[i].p - prev));
+            if (st == RL_OK && wrap[i] == 1) /* the BIND gives the OPTIONAL one row to extend, even first in a group */
+                st = rl_buf_printf(out, " BIND(0 AS ?" RL_HIDDEN_VAR_PREFIX "one%zu) OPTIONAL { ", i);
+            if (st == RL_OK && hide[i])
+                st = rl_buf_printf(out, "?" RL_HIDDEN_VAR_PREFIX "unbound_%.*s", (int)t[i].n - 1, t[i].p + 1);
+            else if (st == RL_OK) st = rl_buf_append(out, t[i].p, t[i].n);
+            if (st == RL_OK && wrap[i] == 2) st = rl_buf_puts(out, " }");
+            prev = t[i].p + t[i].n;
+        }
+        if (st == RL_OK) st = rl_buf_puts(out, prev);
+    }
+    if (st == RL_ERR_LIMIT) snprintf(err, cap, "query text too long after rewriting");
+    free(open);
+    free(hide);
+    free(wrap);
     rl_toks_free(&toks);
     return st;
 }

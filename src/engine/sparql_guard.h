@@ -8,6 +8,9 @@
  * | VALUES ?x { a b c }  (short form)     | keeps the first value, or a    | rewritten to       |
  * |                                       | heap overflow / SIGSEGV when   | VALUES (?x) { (a)  |
  * |                                       | joined to a pattern            | (b) (c) }          |
+ * | VALUES () { () }  (no variables)      | SIGSEGV inside a pattern; 1    | VALUES (?hidden)   |
+ * |                                       | row for VALUES () { } at the   | { (0) } (one row   |
+ * |                                       | end                            | per () written)    |
  * | a + b - c + d (4+ terms at one level) | heap overflow in its parser    | ((a + b) - c) + d  |
  * | 5-2 (minus touching a number)         | 7: "-2" read as a literal and  | 5- 2               |
  * |                                       | subtracted                     |                    |
@@ -41,6 +44,8 @@
  * | GRAPH g { s p o } (no variable)       | matches if any graph has it    | s p ?v FILTER(     |
  * |                                       | (librdf asks without a graph)  | sameTerm(?v, o))   |
  * | GRAPH g { }                           | one row, even for no graph     | DISTINCT subquery  |
+ * | { BIND(?o + 1 AS ?z) } with ?o bound  | computes ?z from the outer ?o  | ?o renamed to a    |
+ * |   only outside the BIND's group       | (scope leak)                   | hidden, unbound var|
  * The pattern rows (rl_guard_rewrite_patterns) never let an added pattern
  * share a variable with its group: rasqal's OPTIONAL answers wrong when it
  * does (docs/modules/query-results.md has the measurements).
@@ -71,6 +76,22 @@ rl_status rl_guard_rewrite(const char *in, rl_buf *out, int *changed, char *err,
  * Text the lexer cannot read is copied as is (rasqal reports it).
  * RL_ERR_LIMIT past the buffer's ceiling, RL_ERR_NOMEM. */
 rl_status rl_guard_rewrite_chains(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
+
+/* A BIND sees only the variables of what precedes it in its own group
+ * (SPARQL 1.1 §18.2.2: BIND extends the group's pattern so far); rasqal
+ * 0.9.33 lets it read a value bound outside the group, so that
+ * `?s ?p ?o { BIND(?o + 1 AS ?z) } UNION { ... }` computes ?z from ?o.
+ * Every variable of a BIND expression that occurs nowhere before the BIND
+ * in its group (so cannot be bound there) is renamed to a hidden variable
+ * nothing binds; when none of its variables is left, the BIND is written
+ * as BIND(0 AS ?hidden) OPTIONAL { BIND(..) } (the same solutions; the
+ * first BIND because rasqal's OPTIONAL first in a group matches nothing;
+ * the OPTIONAL because rasqal drops the
+ * solution when a BIND's expression fails, where SPARQL leaves the
+ * variable unbound).  A BIND holding a group (EXISTS) is left as written.
+ * *changed counts the variables renamed.  Errors as
+ * rl_guard_rewrite_chains. */
+rl_status rl_guard_rewrite_bind_scope(const char *in, rl_buf *out, int *changed, char *err, size_t cap);
 
 /* For SPARQL Update: DROP becomes CLEAR (rasqal 0.9.33 parses DROP ALL and
  * DROP NAMED into no operation at all; in rootline's store a graph exists

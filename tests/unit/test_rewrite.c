@@ -379,6 +379,12 @@ static void test_projection(void)
            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT ?k (SUM(xsd:integer(?m / 2)) AS ?n) { ?s ex:member ?m } "
            "GROUP BY (xsd:integer(?m / 2) AS ?k)",
            "?k\t?n\n\"0\"\t\"0\"\n\"1\"\t\"3\"\n");
+    /* a BIND sees only its own group: ?o is bound outside it (W3C bind07) */
+    expect(st, "SELECT ?s ?z { ?s ex:q ?o { BIND(?o AS ?z) } UNION { BIND(1 AS ?z) } }",
+           "?s\t?z\nex:a\t\nex:a\t\"1\"\nex:b\t\nex:b\t\"1\"\n");
+    /* VALUES without variables: its rows are empty solutions */
+    expect(st, "SELECT ?s { ?s ex:q ?o VALUES () { () } }", "?s\nex:a\nex:b\n");
+    expect(st, "SELECT ?s { ?s ex:q ?o VALUES () { } }", "?s\n");
     /* what --explain shows */
     rl_query_options o = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     o.explain = 1;
