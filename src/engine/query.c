@@ -8,6 +8,7 @@
 #include "term.h"
 
 #include <rasqal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,48 @@ out:
     return s;
 }
 
+rl_status rl_query_graphs(void *ctx, const char *dataset_text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap)
+{
+    rl_query_env *e = ctx;
+    const char *base = e->opt ? e->opt->base_uri : NULL;
+    dataset ds;
+    memset(&ds, 0, sizeof ds);
+    int graph = 0, with = 0;
+    char *q = NULL;
+    librdf_iterator *it = NULL;
+    rl_buf enc;
+    rl_buf_init(&enc, (size_t)1 << 20);
+    rl_status s = RL_OK;
+    if (asprintf(&q, "SELECT * %s WHERE {}", dataset_text ? dataset_text : "") < 0) {
+        q = NULL;
+        s = RL_ERR_NOMEM;
+        goto out;
+    }
+    if ((s = query_check(e->st, q, base, &graph, &ds, err, cap)) != RL_OK ||
+        (s = dataset_use(e->st, &ds, e->opt, &with, err, cap)) != RL_OK)
+        goto out;
+    if (!(it = librdf_model_get_contexts(rl_store_model(e->st)))) {
+        s = RL_ERR_UNSUPPORTED;
+        goto out;
+    }
+    for (; s == RL_OK && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+        librdf_node *n = librdf_iterator_get_object(it);
+        if (!n || !librdf_node_is_resource(n)) continue;
+        rl_buf_clear(&enc);
+        if ((s = rl_term_encode(n, &enc)) == RL_OK && (s = rl_buf_append(&enc, "", 1)) == RL_OK) {
+            const char *v = (const char *)enc.data;
+            s = fn(fn_ctx, &v, 1);
+        }
+    }
+out:
+    if (it) librdf_free_iterator(it);
+    if (with) rl_store_set_dataset(e->st, NULL, 0, NULL, 0);
+    dataset_free(&ds);
+    rl_buf_free(&enc);
+    free(q);
+    return s;
+}
+
 /* One rewrite stage done (its status s): *next, the stage's output,
  * replaces *cur; on an error both are freed.  Returns s. */
 static rl_status stage_next(rl_buf *cur, rl_buf *next, rl_status s)
@@ -293,7 +336,7 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     text = safe.data ? (const char *)safe.data : "";
     /* GROUP BY, aggregates, a subquery's LIMIT: solved by rootline, handed
      * to rasqal as BIND blocks (sparql_agg.h) */
-    rl_agg_env aenv = {rl_query_rows, &senv, opt ? opt->agg_max_groups : 0, 0};
+    rl_agg_env aenv = {rl_query_rows, rl_query_graphs, &senv, opt ? opt->agg_max_groups : 0, 0};
     rl_buf_init(&next, (size_t)256 << 20);
     if ((s = stage_next(&safe, &next, rl_agg_rewrite(text, &next, &aenv, &rewritten, err, cap))) != RL_OK) return s;
     text = safe.data ? (const char *)safe.data : "";

@@ -68,4 +68,11 @@ typedef struct rl_query_env {
  * safety: as the store. */
 rl_status rl_query_rows(void *ctx, const char *text, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
 
+/* An rl_agg_env.graphs (ctx is an rl_query_env): hands each named graph of
+ * the dataset that `dataset` (FROM / FROM NAMED text, may be empty) or the
+ * request's named-graph-uri give (or the store's named graphs) to fn, one
+ * encoded IRI per row.  RL_ERR_UNSUPPORTED when the store cannot list its
+ * graphs; fn's error stops the listing and is returned. */
+rl_status rl_query_graphs(void *ctx, const char *dataset, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
+
 #endif

@@ -954,6 +954,167 @@ static int rows_materialise(ag *g, const sel *x, const char *query, rl_buf *out)
     return rc;
 }
 
+/* ---- GRAPH ?g { subquery } and GRAPH ?g { VALUES }, graph by graph ------- */
+
+#define MAX_GRAPHS 1000 /* named graphs a GRAPH ?g { subquery } is solved in */
+
+typedef struct glist {
+    ag *g;
+    const char *v[MAX_GRAPHS];
+    size_t n;
+    int over;
+} glist;
+
+static rl_status glist_add(void *ctx, const char *const *vals, int n)
+{
+    glist *l = ctx;
+    if (n < 1 || !vals[0]) return RL_OK;
+    if (l->n >= MAX_GRAPHS) {
+        l->over = 1;
+        return RL_ERR_UNSUPPORTED;
+    }
+    rl_status st = RL_OK;
+    if (!(l->v[l->n] = keep(l->g, vals[0], &st))) return st;
+    l->n++;
+    return RL_OK;
+}
+
+/* Rows of one graph's solutions, joined with ?gvar = that graph. */
+typedef struct grows {
+    rowtext r;
+    const char *graph; /* encoded IRI */
+    const char *gcol;  /* "?g" */
+    int gidx;          /* the graph variable's column, -1: not projected */
+} grows;
+
+static rl_status grows_add(void *ctx, const char *const *vals, int n)
+{
+    grows *x = ctx;
+    if (x->gidx >= 0 && x->gidx < n && vals[x->gidx] && strcmp(vals[x->gidx], x->graph)) return RL_OK; /* not compatible */
+    rowtext *r = &x->r;
+    if (r->n++ >= r->max || n < r->ncols) {
+        r->unwritable = 1;
+        return RL_ERR_UNSUPPORTED;
+    }
+    put(r->g, r->out, r->n > 1 ? " UNION {" : " {");
+    if (x->gidx < 0 && put_bind(r->g, r->out, x->graph, x->gcol)) r->unwritable = 1;
+    for (int i = 0; i < r->ncols && !r->unwritable; i++)
+        if (put_bind(r->g, r->out, i == x->gidx ? x->graph : vals[i], r->cols[i])) r->unwritable = 1;
+    put(r->g, r->out, " }");
+    return r->unwritable ? RL_ERR_UNSUPPORTED : r->g->st;
+}
+
+/* GRAPH ?g { B } at k (its group's close c) where B is one subquery or one
+ * VALUES block: rasqal answers these wrongly (a subquery does not see the
+ * graph; VALUES ignores ?g).  Solved here per named graph of the dataset:
+ * B's solutions in graph g, joined with ?g = g, written out as BIND blocks.
+ * -1: left as written (more than 1,000 graphs or 10,000 rows, a blank
+ * node, another form). */
+static int graph_materialise(ag *g, size_t k, size_t c, rl_buf *out)
+{
+    size_t a = k + 3, b = c; /* the body, without redundant braces */
+    while (is(g, a, "{") && close_of(g, a) == b - 1) a++, b--;
+    int values = is(g, a, "VALUES");
+    if (!g->env->graphs || (!values && !is(g, a, "SELECT"))) return -1;
+    const char *cols[MAX_COLS];
+    int ncols = 0;
+    sel *x = NULL;
+    if (values) { /* VALUES (?a ?b) { ... } spanning the body */
+        if (!is(g, a + 1, "(")) return -1;
+        size_t vc = close_of(g, a + 1);
+        if (vc >= b || !is(g, vc + 1, "{") || close_of(g, vc + 1) != b - 1) return -1;
+        for (size_t i = a + 2; i < vc; i++) {
+            if (g->t[i].kind != RL_TOK_VAR || ncols >= MAX_COLS) return -1;
+            cols[ncols++] = var_name(g, i);
+        }
+    } else {
+        if (!(x = calloc(1, sizeof *x))) {
+            g->st = RL_ERR_NOMEM;
+            return -1;
+        }
+        int bad = sel_parse(g, x, a, b);
+        for (size_t i = x->pa; !bad && i < x->pb; i = is(g, i, "(") ? close_of(g, i) + 1 : i + 1) {
+            if (ncols >= MAX_COLS || is(g, i, "*")) bad = 1;
+            else if (g->t[i].kind == RL_TOK_VAR) cols[ncols++] = var_name(g, i);
+            else if (is(g, i, "(")) {
+                size_t e = close_of(g, i);
+                if (e < 3 || !is(g, e - 2, "AS") || g->t[e - 1].kind != RL_TOK_VAR) bad = 1;
+                else cols[ncols++] = var_name(g, e - 1);
+            }
+        }
+        if (bad || !ncols) {
+            free(x);
+            return -1;
+        }
+    }
+    glist gl = {g, {0}, 0, 0};
+    rl_status st = g->env->graphs(g->env->ctx, (const char *)g->dataset.data, glist_add, &gl, g->err, g->cap);
+    if (gl.over || st != RL_OK) { /* too many graphs, or a store that cannot list them: rasqal's */
+        if (!gl.over && st != RL_ERR_UNSUPPORTED) g->st = st;
+        else if (g->cap) g->err[0] = 0;
+        free(x);
+        return -1;
+    }
+    rl_buf rows, q, qa;
+    rl_buf_init(&rows, (size_t)256 << 20);
+    rl_buf_init(&q, (size_t)64 << 20);
+    rl_buf_init(&qa, (size_t)256 << 20);
+    grows gr = {{g, cols, ncols, &rows, 0, g->env->max_groups ? g->env->max_groups : 10000, 0}, NULL, var_name(g, k + 1), -1};
+    for (int i = 0; i < ncols; i++)
+        if (!strcmp(cols[i], gr.gcol)) gr.gidx = i;
+    int rc = 0;
+    for (size_t i = 0; i < gl.n && rc == 0 && g->st == RL_OK; i++) {
+        gr.graph = gl.v[i];
+        rl_buf_clear(&q);
+        putn(g, &q, (const char *)g->prologue.data, g->prologue.len);
+        if (values) { /* the same rows in every graph */
+            put(g, &q, " SELECT");
+            for (int j = 0; j < ncols; j++) put(g, &q, " "), put(g, &q, cols[j]);
+            put(g, &q, " WHERE {");
+            copy(g, &q, a, b, NULL);
+            put(g, &q, " }");
+        } else { /* the subquery with its WHERE in graph g */
+            put(g, &q, " ");
+            copy(g, &q, a, x->pb, NULL);
+            put(g, &q, " ");
+            putn(g, &q, (const char *)g->dataset.data, g->dataset.len);
+            put(g, &q, " WHERE { GRAPH <");
+            put(g, &q, gl.v[i] + 1);
+            put(g, &q, "> {");
+            copy(g, &q, x->wo + 1, x->wc, NULL);
+            put(g, &q, " } }");
+            copy(g, &q, x->wc + 1, b, NULL);
+        }
+        putn(g, &q, "", 1);
+        int more = 0;
+        if (g->st != RL_OK) break;
+        if (!values && (st = rl_agg_rewrite((const char *)q.data, &qa, g->env, &more, g->err, g->cap)) != RL_OK) {
+            g->st = st;
+            break;
+        }
+        const char *text = values ? (const char *)q.data : (const char *)qa.data;
+        st = g->env->select(g->env->ctx, text, grows_add, &gr, g->err, g->cap);
+        if (gr.r.unwritable) {
+            rc = -1;
+            if (g->cap) g->err[0] = 0;
+        } else if (st != RL_OK) {
+            g->st = st, rc = -1;
+        }
+    }
+    if (rc == 0 && g->st == RL_OK) {
+        put(g, out, " {");
+        if (gr.r.n) putn(g, out, (const char *)rows.data, rows.len);
+        else put(g, out, " { FILTER(false) }");
+        put(g, out, " }");
+        g->changed++;
+    }
+    rl_buf_free(&rows);
+    rl_buf_free(&q);
+    rl_buf_free(&qa);
+    free(x);
+    return g->st == RL_OK ? rc : -1;
+}
+
 /* Does the SELECT have LIMIT or OFFSET (rasqal gets them wrong in a
  * subquery)? */
 static int has_slice(const ag *g, const sel *x)
@@ -1030,7 +1191,12 @@ static void emit(ag *g, size_t a, size_t b, rl_buf *out, int in_graph)
             if (c < b) put_tok(g, out, c);
             k = c + 1;
         } else if (is(g, k, "GRAPH") && is(g, k + 2, "{")) {
-            size_t c = close_of(g, k + 2);
+            size_t c = close_of(g, k + 2), mark = out->len;
+            if (g->t[k + 1].kind == RL_TOK_VAR && c < b && graph_materialise(g, k, c, out) == 0) {
+                k = c + 1;
+                continue;
+            }
+            out->len = mark;
             put_tok(g, out, k);
             put_tok(g, out, k + 1);
             put_tok(g, out, k + 2);
@@ -1054,7 +1220,8 @@ rl_status rl_agg_rewrite(const char *in, rl_buf *out, const rl_agg_env *env, int
     int any = 0;
     for (size_t k = 0; k < toks.n && !any; k++) {
         const rl_tok *t = &toks.v[k];
-        any = rl_tok_is(t, "GROUP") || rl_tok_is(t, "LIMIT") || rl_tok_is(t, "OFFSET");
+        any = rl_tok_is(t, "GROUP") || rl_tok_is(t, "LIMIT") || rl_tok_is(t, "OFFSET") ||
+              (rl_tok_is(t, "GRAPH") && k + 1 < toks.n && toks.v[k + 1].kind == RL_TOK_VAR);
         for (int i = 0; i < 7 && !any; i++) any = t->kind == RL_TOK_NAME && rl_tok_is(t, agg_names[i]);
     }
     if (!any) {

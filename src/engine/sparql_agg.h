@@ -26,6 +26,11 @@
  * A SELECT whose groups hold a blank node (which VALUES cannot write), or
  * that the parser here does not read, is left to rasqal as written.
  *
+ * GRAPH ?g { subquery } and GRAPH ?g { VALUES ... } (rasqal evaluates the
+ * subquery outside the graph and ignores ?g in VALUES) are solved per named
+ * graph of the dataset (at most 1,000): the subquery's WHERE put in
+ * GRAPH <g>, its solutions joined with ?g = <g>, written as BIND blocks.
+ *
  * Pure functions of the text and the rows env->select gives; thread-safe
  * when that is.
  */
@@ -38,6 +43,10 @@
 typedef struct rl_agg_env {
     /* runs a SELECT and hands over its rows (rl_query_rows does) */
     rl_status (*select)(void *ctx, const char *query, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
+    /* hands over the named graphs of the dataset (the query's FROM / FROM
+     * NAMED text, or the request's), one encoded IRI per row
+     * (rl_query_graphs does); NULL: GRAPH ?g { subquery } left to rasqal */
+    rl_status (*graphs)(void *ctx, const char *dataset, rl_guard_row_fn fn, void *fn_ctx, char *err, size_t cap);
     void *ctx;
     size_t max_groups; /* groups of one SELECT written out (0 = 10,000; more: left to rasqal) */
     size_t max_bytes;  /* keys and DISTINCT values kept (0 = 256 MiB; past it RL_ERR_LIMIT) */

@@ -341,7 +341,7 @@ static void test_aggregates(void)
     /* what grouping keeps (keys, DISTINCT values) has a ceiling, and reaching it is an error */
     rl_query_options qo = {NULL, {0}, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0};
     rl_query_env qe = {st, &qo};
-    rl_agg_env env = {rl_query_rows, &qe, 0, 200};
+    rl_agg_env env = {rl_query_rows, rl_query_graphs, &qe, 0, 200};
     rl_buf out;
     rl_buf_init(&out, 0);
     int changed = 0;
@@ -400,6 +400,39 @@ static void test_projection(void)
     rl_store_free(st);
 }
 
+/* GRAPH ?g { subquery } and GRAPH ?g { VALUES }: solved graph by graph. */
+static void test_graph_subquery(void)
+{
+    rl_store *st = fixture();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    librdf_world *w = rl_store_world(st);
+    static const char *const q[][3] = {{"g1", "a", "1"}, {"g2", "b", "2"}, {"g2", "c", "3"}};
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        char gs[32], ss[32];
+        snprintf(gs, sizeof gs, "urn:x:%s", q[i][0]);
+        snprintf(ss, sizeof ss, "urn:x:%s", q[i][1]);
+        librdf_node *g = librdf_new_node_from_uri_string(w, (const unsigned char *)gs);
+        librdf_statement *stm = librdf_new_statement_from_nodes(
+            w, librdf_new_node_from_uri_string(w, (const unsigned char *)ss),
+            librdf_new_node_from_uri_string(w, (const unsigned char *)"urn:x:r"),
+            librdf_new_node_from_literal(w, (const unsigned char *)q[i][2], NULL, 0));
+        CU_ASSERT_EQUAL(librdf_model_context_add_statement(rl_store_model(st), g, stm), 0);
+        librdf_free_statement(stm);
+        librdf_free_node(g);
+    }
+    /* one count per graph, 0 where nothing matches; the inner ?g is the subquery's own */
+    expect(st, "SELECT ?g ?n { GRAPH ?g { SELECT (COUNT(*) AS ?n) { ?s ex:r ?o } } }",
+           "?g\t?n\nex:g1\t\"1\"\nex:g2\t\"2\"\n");
+    expect(st, "SELECT ?g ?n { GRAPH ?g { SELECT (COUNT(*) AS ?n) { ?s ex:r \"3\" } } }",
+           "?g\t?n\nex:g1\t\"0\"\nex:g2\t\"1\"\n");
+    expect(st, "SELECT ?g ?s { GRAPH ?g { { SELECT ?s { ?s ex:r ?g } } } }",
+           "?g\t?s\nex:g1\tex:a\nex:g2\tex:b\nex:g2\tex:c\n");
+    /* VALUES joined with the graph variable */
+    expect(st, "SELECT ?g ?t { GRAPH ?g { VALUES (?g ?t) { (UNDEF \"x\") (ex:g1 \"y\") } } }",
+           "?g\t?t\nex:g1\t\"x\"\nex:g1\t\"y\"\nex:g2\t\"x\"\n");
+    rl_store_free(st);
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"lexer", test_lex},
@@ -410,6 +443,7 @@ int main(void)
                                          {"limits and errors", test_limits_and_errors},
                                          {"GROUP BY and aggregates", test_aggregates},
                                          {"projection expressions", test_projection},
+                                         {"GRAPH ?g { subquery }", test_graph_subquery},
                                          {NULL, NULL}};
     return rl_test_main("rewrite", cases);
 }
