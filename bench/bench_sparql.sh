@@ -29,9 +29,14 @@ VPORT=18890
 VSQL=11112
 PIDS=""
 cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  rc=$?
+  set +e # a server already gone must not stop the others being killed
+  # our Virtuoso by PID, also when the one $! named handed over to another
+  VPIDS=$(pgrep -f "configfile $W/virt/virtuoso.ini" 2>/dev/null || true)
+  for p in $PIDS $VPIDS; do kill "$p" 2>/dev/null; done
   sleep 2
-  for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+  for p in $PIDS $VPIDS; do kill -9 "$p" 2>/dev/null; done
+  exit $rc
 }
 trap cleanup EXIT
 for port in $RLPORT $VPORT $VSQL; do # another server on these ports would answer instead
