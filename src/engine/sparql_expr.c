@@ -23,17 +23,81 @@
 #define SEP RL_VAL_SEP
 
 typedef enum {
-    OP_CONST, OP_VAR, OP_OR, OP_AND, OP_NOT, OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE, OP_IN, OP_NOTIN,
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_POS, OP_CALL
+    OP_CONST,
+    OP_VAR,
+    OP_OR,
+    OP_AND,
+    OP_NOT,
+    OP_EQ,
+    OP_NE,
+    OP_LT,
+    OP_GT,
+    OP_LE,
+    OP_GE,
+    OP_IN,
+    OP_NOTIN,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_NEG,
+    OP_POS,
+    OP_CALL
 } op_kind;
 
 typedef enum {
-    F_STR, F_LANG, F_LANGMATCHES, F_DATATYPE, F_BOUND, F_IRI, F_STRDT, F_STRLANG, F_SAMETERM, F_ISIRI,
-    F_ISBLANK, F_ISLITERAL, F_ISNUMERIC, F_IF, F_COALESCE, F_STRLEN, F_SUBSTR, F_UCASE, F_LCASE,
-    F_STRSTARTS, F_STRENDS, F_CONTAINS, F_STRBEFORE, F_STRAFTER, F_ENCODE, F_CONCAT, F_REGEX, F_REPLACE,
-    F_ABS, F_ROUND, F_CEIL, F_FLOOR, F_MD5, F_SHA1, F_SHA256, F_SHA384, F_SHA512, F_YEAR, F_MONTH, F_DAY,
-    F_HOURS, F_MINUTES, F_SECONDS, F_TIMEZONE, F_TZ, F_CAST_STRING, F_CAST_INTEGER, F_CAST_DECIMAL,
-    F_CAST_DOUBLE, F_CAST_FLOAT, F_CAST_BOOLEAN, F_CAST_DATETIME
+    F_STR,
+    F_LANG,
+    F_LANGMATCHES,
+    F_DATATYPE,
+    F_BOUND,
+    F_IRI,
+    F_STRDT,
+    F_STRLANG,
+    F_SAMETERM,
+    F_ISIRI,
+    F_ISBLANK,
+    F_ISLITERAL,
+    F_ISNUMERIC,
+    F_IF,
+    F_COALESCE,
+    F_STRLEN,
+    F_SUBSTR,
+    F_UCASE,
+    F_LCASE,
+    F_STRSTARTS,
+    F_STRENDS,
+    F_CONTAINS,
+    F_STRBEFORE,
+    F_STRAFTER,
+    F_ENCODE,
+    F_CONCAT,
+    F_REGEX,
+    F_REPLACE,
+    F_ABS,
+    F_ROUND,
+    F_CEIL,
+    F_FLOOR,
+    F_MD5,
+    F_SHA1,
+    F_SHA256,
+    F_SHA384,
+    F_SHA512,
+    F_YEAR,
+    F_MONTH,
+    F_DAY,
+    F_HOURS,
+    F_MINUTES,
+    F_SECONDS,
+    F_TIMEZONE,
+    F_TZ,
+    F_CAST_STRING,
+    F_CAST_INTEGER,
+    F_CAST_DECIMAL,
+    F_CAST_DOUBLE,
+    F_CAST_FLOAT,
+    F_CAST_BOOLEAN,
+    F_CAST_DATETIME
 } fn_id;
 
 static const struct builtin {
@@ -41,20 +105,52 @@ static const struct builtin {
     fn_id id;
     int min, max; /* arguments; max -1: any number */
 } builtins[] = {
-    {"STR", F_STR, 1, 1}, {"LANG", F_LANG, 1, 1}, {"LANGMATCHES", F_LANGMATCHES, 2, 2},
-    {"DATATYPE", F_DATATYPE, 1, 1}, {"BOUND", F_BOUND, 1, 1}, {"IRI", F_IRI, 1, 1}, {"URI", F_IRI, 1, 1},
-    {"STRDT", F_STRDT, 2, 2}, {"STRLANG", F_STRLANG, 2, 2}, {"sameTerm", F_SAMETERM, 2, 2},
-    {"isIRI", F_ISIRI, 1, 1}, {"isURI", F_ISIRI, 1, 1}, {"isBLANK", F_ISBLANK, 1, 1},
-    {"isLITERAL", F_ISLITERAL, 1, 1}, {"isNUMERIC", F_ISNUMERIC, 1, 1}, {"IF", F_IF, 3, 3},
-    {"COALESCE", F_COALESCE, 0, -1}, {"STRLEN", F_STRLEN, 1, 1}, {"SUBSTR", F_SUBSTR, 2, 3},
-    {"UCASE", F_UCASE, 1, 1}, {"LCASE", F_LCASE, 1, 1}, {"STRSTARTS", F_STRSTARTS, 2, 2},
-    {"STRENDS", F_STRENDS, 2, 2}, {"CONTAINS", F_CONTAINS, 2, 2}, {"STRBEFORE", F_STRBEFORE, 2, 2},
-    {"STRAFTER", F_STRAFTER, 2, 2}, {"ENCODE_FOR_URI", F_ENCODE, 1, 1}, {"CONCAT", F_CONCAT, 0, -1},
-    {"REGEX", F_REGEX, 2, 3}, {"REPLACE", F_REPLACE, 3, 4}, {"ABS", F_ABS, 1, 1}, {"ROUND", F_ROUND, 1, 1},
-    {"CEIL", F_CEIL, 1, 1}, {"FLOOR", F_FLOOR, 1, 1}, {"MD5", F_MD5, 1, 1}, {"SHA1", F_SHA1, 1, 1},
-    {"SHA256", F_SHA256, 1, 1}, {"SHA384", F_SHA384, 1, 1}, {"SHA512", F_SHA512, 1, 1},
-    {"YEAR", F_YEAR, 1, 1}, {"MONTH", F_MONTH, 1, 1}, {"DAY", F_DAY, 1, 1}, {"HOURS", F_HOURS, 1, 1},
-    {"MINUTES", F_MINUTES, 1, 1}, {"SECONDS", F_SECONDS, 1, 1}, {"TIMEZONE", F_TIMEZONE, 1, 1},
+    {"STR", F_STR, 1, 1},
+    {"LANG", F_LANG, 1, 1},
+    {"LANGMATCHES", F_LANGMATCHES, 2, 2},
+    {"DATATYPE", F_DATATYPE, 1, 1},
+    {"BOUND", F_BOUND, 1, 1},
+    {"IRI", F_IRI, 1, 1},
+    {"URI", F_IRI, 1, 1},
+    {"STRDT", F_STRDT, 2, 2},
+    {"STRLANG", F_STRLANG, 2, 2},
+    {"sameTerm", F_SAMETERM, 2, 2},
+    {"isIRI", F_ISIRI, 1, 1},
+    {"isURI", F_ISIRI, 1, 1},
+    {"isBLANK", F_ISBLANK, 1, 1},
+    {"isLITERAL", F_ISLITERAL, 1, 1},
+    {"isNUMERIC", F_ISNUMERIC, 1, 1},
+    {"IF", F_IF, 3, 3},
+    {"COALESCE", F_COALESCE, 0, -1},
+    {"STRLEN", F_STRLEN, 1, 1},
+    {"SUBSTR", F_SUBSTR, 2, 3},
+    {"UCASE", F_UCASE, 1, 1},
+    {"LCASE", F_LCASE, 1, 1},
+    {"STRSTARTS", F_STRSTARTS, 2, 2},
+    {"STRENDS", F_STRENDS, 2, 2},
+    {"CONTAINS", F_CONTAINS, 2, 2},
+    {"STRBEFORE", F_STRBEFORE, 2, 2},
+    {"STRAFTER", F_STRAFTER, 2, 2},
+    {"ENCODE_FOR_URI", F_ENCODE, 1, 1},
+    {"CONCAT", F_CONCAT, 0, -1},
+    {"REGEX", F_REGEX, 2, 3},
+    {"REPLACE", F_REPLACE, 3, 4},
+    {"ABS", F_ABS, 1, 1},
+    {"ROUND", F_ROUND, 1, 1},
+    {"CEIL", F_CEIL, 1, 1},
+    {"FLOOR", F_FLOOR, 1, 1},
+    {"MD5", F_MD5, 1, 1},
+    {"SHA1", F_SHA1, 1, 1},
+    {"SHA256", F_SHA256, 1, 1},
+    {"SHA384", F_SHA384, 1, 1},
+    {"SHA512", F_SHA512, 1, 1},
+    {"YEAR", F_YEAR, 1, 1},
+    {"MONTH", F_MONTH, 1, 1},
+    {"DAY", F_DAY, 1, 1},
+    {"HOURS", F_HOURS, 1, 1},
+    {"MINUTES", F_MINUTES, 1, 1},
+    {"SECONDS", F_SECONDS, 1, 1},
+    {"TIMEZONE", F_TIMEZONE, 1, 1},
     {"TZ", F_TZ, 1, 1},
 };
 
@@ -62,8 +158,8 @@ static const struct cast {
     const char *local;
     fn_id id;
 } casts[] = {
-    {"string", F_CAST_STRING},   {"integer", F_CAST_INTEGER}, {"decimal", F_CAST_DECIMAL},
-    {"double", F_CAST_DOUBLE},   {"float", F_CAST_FLOAT},     {"boolean", F_CAST_BOOLEAN},
+    {"string", F_CAST_STRING},     {"integer", F_CAST_INTEGER}, {"decimal", F_CAST_DECIMAL},
+    {"double", F_CAST_DOUBLE},     {"float", F_CAST_FLOAT},     {"boolean", F_CAST_BOOLEAN},
     {"dateTime", F_CAST_DATETIME},
 };
 
@@ -109,7 +205,10 @@ static int fail(parser *p, rl_status st, const char *why)
     return -1;
 }
 
-static int at(parser *p, const char *w) { return p->i < p->end && rl_tok_is(&p->t[p->i], w); }
+static int at(parser *p, const char *w)
+{
+    return p->i < p->end && rl_tok_is(&p->t[p->i], w);
+}
 
 static int new_node(parser *p, op_kind op)
 {
@@ -130,7 +229,8 @@ static int new_node(parser *p, op_kind op)
 
 static int node_args(parser *p, int k, const int *args, int n)
 {
-    if (n && !(p->e->v[k].args = malloc((size_t)n * sizeof(int)))) return fail(p, RL_ERR_NOMEM, "out of memory");
+    if (n && !(p->e->v[k].args = malloc((size_t)n * sizeof(int))))
+        return fail(p, RL_ERR_NOMEM, "out of memory");
     if (n) memcpy(p->e->v[k].args, args, (size_t)n * sizeof(int));
     p->e->v[k].nargs = n;
     return k;
@@ -183,7 +283,8 @@ static int string_value(parser *p, const rl_tok *t, rl_buf *out)
             memcpy(h, s + 1, (size_t)w);
             char *z;
             long cp = strtol(h, &z, 16);
-            if (*z || !utf8proc_codepoint_valid((utf8proc_int32_t)cp)) return fail(p, RL_ERR_INPUT, "bad \\u escape");
+            if (*z || !utf8proc_codepoint_valid((utf8proc_int32_t)cp))
+                return fail(p, RL_ERR_INPUT, "bad \\u escape");
             put_cp(out, (int32_t)cp);
             s += w;
         } else {
@@ -214,15 +315,20 @@ static int iri_value(parser *p, const rl_tok *t, rl_buf *out)
             base = p->pro->base_default;
         }
         int r = 0;
-        if (!rel.data) r = fail(p, RL_ERR_NOMEM, "out of memory");
+        if (!rel.data)
+            r = fail(p, RL_ERR_NOMEM, "out of memory");
         else if (base && *base) {
             size_t cap = strlen(base) + rel.len + 16;
-            if (rl_buf_reserve(out, cap) != RL_OK) r = fail(p, RL_ERR_NOMEM, "out of memory");
-            else if (!raptor_uri_resolve_uri_reference((const unsigned char *)base, rel.data, out->data, cap))
+            if (rl_buf_reserve(out, cap) != RL_OK)
+                r = fail(p, RL_ERR_NOMEM, "out of memory");
+            else if (!raptor_uri_resolve_uri_reference((const unsigned char *)base, rel.data,
+                                                       out->data, cap))
                 r = fail(p, RL_ERR_INPUT, "cannot resolve an IRI against the base");
-            else out->len = strlen((const char *)out->data) + 1;
+            else
+                out->len = strlen((const char *)out->data) + 1;
         } else if (!strchr((const char *)rel.data, ':')) {
-            r = fail(p, RL_ERR_UNSUPPORTED, "a relative IRI and no base"); /* rasqal knows the request's base */
+            r = fail(p, RL_ERR_UNSUPPORTED,
+                     "a relative IRI and no base"); /* rasqal knows the request's base */
         } else {
             rl_buf_append(out, rel.data, rel.len);
         }
@@ -260,7 +366,8 @@ static int constant(parser *p, char kind, const char *a, size_t an, const char *
         rl_buf_append(&s, &sep, 1);
         rl_buf_append(&s, b, bn);
     }
-    int r = s.data ? node_text(p, k, (const char *)s.data, s.len) : fail(p, RL_ERR_NOMEM, "out of memory");
+    int r = s.data ? node_text(p, k, (const char *)s.data, s.len)
+                   : fail(p, RL_ERR_NOMEM, "out of memory");
     rl_buf_free(&s);
     return r;
 }
@@ -291,7 +398,8 @@ static int arg_list(parser *p, int *args, int max)
             p->i++;
             return n;
         }
-        return fail(p, at(p, ";") ? RL_ERR_UNSUPPORTED : RL_ERR_INPUT, "expected , or ) in an argument list");
+        return fail(p, at(p, ";") ? RL_ERR_UNSUPPORTED : RL_ERR_INPUT,
+                    "expected , or ) in an argument list");
     }
 }
 
@@ -301,7 +409,8 @@ static int call(parser *p, fn_id id, int min, int max)
     int n = arg_list(p, args, MAX_ARGS);
     if (n < 0) return -1;
     if (n < min || (max >= 0 && n > max)) return fail(p, RL_ERR_INPUT, "wrong number of arguments");
-    if (id == F_BOUND && p->e->v[args[0]].op != OP_VAR) return fail(p, RL_ERR_INPUT, "BOUND takes a variable");
+    if (id == F_BOUND && p->e->v[args[0]].op != OP_VAR)
+        return fail(p, RL_ERR_INPUT, "BOUND takes a variable");
     int k = new_node(p, OP_CALL);
     if (k < 0) return -1;
     p->e->v[k].fn = id;
@@ -336,14 +445,15 @@ static int primary(parser *p)
     if (t->kind == RL_TOK_VAR) {
         p->i++;
         int k = new_node(p, OP_VAR);
-        if (k < 0 || node_text(p, k, t->p + 1, t->n - 1) < 0 || add_var(p, t->p + 1, t->n - 1)) return -1;
+        if (k < 0 || node_text(p, k, t->p + 1, t->n - 1) < 0 || add_var(p, t->p + 1, t->n - 1))
+            return -1;
         return k;
     }
     if (t->kind == RL_TOK_NUMBER) {
         p->i++;
         const char *dt = memchr(t->p, 'e', t->n) || memchr(t->p, 'E', t->n) ? RL_NS_XSD "double"
-                         : memchr(t->p, '.', t->n)                           ? RL_NS_XSD "decimal"
-                                                                              : RL_NS_XSD "integer";
+                         : memchr(t->p, '.', t->n)                          ? RL_NS_XSD "decimal"
+                                                                            : RL_NS_XSD "integer";
         return constant(p, 'T', dt, strlen(dt), t->p, t->n);
     }
     if (t->kind == RL_TOK_STRING) {
@@ -356,14 +466,18 @@ static int primary(parser *p)
             rl_buf_init(&dt, 1 << 20);
             p->i++;
             r = iri_value(p, &p->t[p->i++], &dt);
-            if (!r && !strcmp((const char *)dt.data, RL_NS_XSD "string")) r = constant(p, 'L', (const char *)s.data, s.len - 1, NULL, 0);
-            else if (!r) r = constant(p, 'T', (const char *)dt.data, dt.len - 1, (const char *)s.data, s.len - 1);
+            if (!r && !strcmp((const char *)dt.data, RL_NS_XSD "string"))
+                r = constant(p, 'L', (const char *)s.data, s.len - 1, NULL, 0);
+            else if (!r)
+                r = constant(p, 'T', (const char *)dt.data, dt.len - 1, (const char *)s.data,
+                             s.len - 1);
             rl_buf_free(&dt);
         } else if (!r && p->i < p->end && p->t[p->i].kind == RL_TOK_LANG) {
             const rl_tok *l = &p->t[p->i++];
             char lang[64];
             if (l->n - 1 >= sizeof lang) r = fail(p, RL_ERR_INPUT, "language tag too long");
-            for (size_t i = 1; !r && i < l->n; i++) lang[i - 1] = (char)tolower((unsigned char)l->p[i]);
+            for (size_t i = 1; !r && i < l->n; i++)
+                lang[i - 1] = (char)tolower((unsigned char)l->p[i]);
             if (!r) r = constant(p, 'G', lang, l->n - 1, (const char *)s.data, s.len - 1);
         } else if (!r) {
             r = constant(p, 'L', (const char *)s.data, s.len - 1, NULL, 0);
@@ -412,10 +526,14 @@ static int primary(parser *p)
 static int unary(parser *p)
 {
     op_kind op;
-    if (at(p, "!")) op = OP_NOT;
-    else if (at(p, "-")) op = OP_NEG;
-    else if (at(p, "+")) op = OP_POS;
-    else return primary(p);
+    if (at(p, "!"))
+        op = OP_NOT;
+    else if (at(p, "-"))
+        op = OP_NEG;
+    else if (at(p, "+"))
+        op = OP_POS;
+    else
+        return primary(p);
     p->i++;
     int a = unary(p);
     if (a < 0) return -1;
@@ -423,36 +541,42 @@ static int unary(parser *p)
     return k < 0 ? -1 : node_args(p, k, &a, 1);
 }
 
-static int multiplicative(parser *p)
+typedef int (*level_fn)(parser *p);
+
+/* next ((w1 | w2) next)*: one precedence level of left-associative binary
+ * operators (w2 may be NULL). */
+static int left_assoc(parser *p, level_fn next, const char *w1, op_kind op1, const char *w2,
+                      op_kind op2)
 {
-    int a = unary(p);
-    while (a >= 0 && (at(p, "*") || at(p, "/"))) {
-        op_kind op = at(p, "*") ? OP_MUL : OP_DIV;
+    int a = next(p);
+    while (a >= 0 && (at(p, w1) || (w2 && at(p, w2)))) {
+        op_kind op = at(p, w1) ? op1 : op2;
         p->i++;
-        int b = unary(p);
+        int b = next(p);
         a = b < 0 ? -1 : binary(p, op, a, b);
     }
     return a;
 }
 
+static int multiplicative(parser *p)
+{
+    return left_assoc(p, unary, "*", OP_MUL, "/", OP_DIV);
+}
+
 static int additive(parser *p)
 {
-    int a = multiplicative(p);
-    while (a >= 0 && (at(p, "+") || at(p, "-"))) {
-        op_kind op = at(p, "+") ? OP_ADD : OP_SUB;
-        p->i++;
-        int b = multiplicative(p);
-        a = b < 0 ? -1 : binary(p, op, a, b);
-    }
-    return a;
+    return left_assoc(p, multiplicative, "+", OP_ADD, "-", OP_SUB);
 }
 
 static int relational(parser *p)
 {
     int a = additive(p);
     if (a < 0) return -1;
-    static const struct { const char *w; op_kind op; } rel[] = {
-        {"=", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT}, {">", OP_GT}, {"<=", OP_LE}, {">=", OP_GE}};
+    static const struct {
+        const char *w;
+        op_kind op;
+    } rel[] = {{"=", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT},
+               {">", OP_GT}, {"<=", OP_LE}, {">=", OP_GE}};
     for (size_t i = 0; i < sizeof rel / sizeof *rel; i++)
         if (at(p, rel[i].w)) {
             p->i++;
@@ -476,25 +600,13 @@ static int relational(parser *p)
 
 static int and_expr(parser *p)
 {
-    int a = relational(p);
-    while (a >= 0 && at(p, "&&")) {
-        p->i++;
-        int b = relational(p);
-        a = b < 0 ? -1 : binary(p, OP_AND, a, b);
-    }
-    return a;
+    return left_assoc(p, relational, "&&", OP_AND, NULL, OP_AND);
 }
 
 static int parse_expr(parser *p)
 {
-    if (at(p, "EXISTS") || at(p, "NOT") ) return fail(p, RL_ERR_UNSUPPORTED, "EXISTS");
-    int a = and_expr(p);
-    while (a >= 0 && at(p, "||")) {
-        p->i++;
-        int b = and_expr(p);
-        a = b < 0 ? -1 : binary(p, OP_OR, a, b);
-    }
-    return a;
+    if (at(p, "EXISTS") || at(p, "NOT")) return fail(p, RL_ERR_UNSUPPORTED, "EXISTS");
+    return left_assoc(p, and_expr, "||", OP_OR, NULL, OP_OR);
 }
 
 size_t rl_prologue_read(const rl_tok *t, size_t n, rl_prologue *pro, const char *base_default)
@@ -530,8 +642,10 @@ rl_status rl_expr_parse(const rl_tok *t, size_t a, size_t b, const rl_prologue *
     if (r >= 0 && p.i != b) fail(&p, RL_ERR_INPUT, "unexpected text after an expression");
     if (p.st == RL_OK && !(e->md = pcre2_match_data_create(32, NULL))) p.st = RL_ERR_NOMEM;
     if (p.st == RL_OK && pro && (pro->base || pro->base_default)) {
-        if (pro->base) e->base = strndup(pro->base->p + 1, pro->base->n - 2);
-        else e->base = strdup(pro->base_default);
+        if (pro->base)
+            e->base = strndup(pro->base->p + 1, pro->base->n - 2);
+        else
+            e->base = strdup(pro->base_default);
         if (!e->base) p.st = RL_ERR_NOMEM;
     }
     if (p.st != RL_OK) {
@@ -543,9 +657,15 @@ rl_status rl_expr_parse(const rl_tok *t, size_t a, size_t b, const rl_prologue *
     return RL_OK;
 }
 
-size_t rl_expr_var_count(const rl_expr *e) { return e ? e->nvars : 0; }
+size_t rl_expr_var_count(const rl_expr *e)
+{
+    return e ? e->nvars : 0;
+}
 
-const char *rl_expr_var(const rl_expr *e, size_t i) { return e && i < e->nvars ? e->vars[i] : NULL; }
+const char *rl_expr_var(const rl_expr *e, size_t i)
+{
+    return e && i < e->nvars ? e->vars[i] : NULL;
+}
 
 void rl_expr_free(rl_expr *e)
 {
@@ -557,7 +677,8 @@ void rl_expr_free(rl_expr *e)
         if (e->v[i].re) pcre2_code_free(e->v[i].re);
         free(e->v[i].re_key);
     }
-    for (size_t i = 0; i < e->nvars; i++) free(e->vars[i]);
+    for (size_t i = 0; i < e->nvars; i++)
+        free(e->vars[i]);
     free(e->vars);
     free(e->v);
     if (e->md) pcre2_match_data_free(e->md);
@@ -614,7 +735,8 @@ static int compatible(const strlit *a, const strlit *b)
 }
 
 /* Writes an encoded value into the node's buffer and returns it. */
-static const char *out_lit(ev *x, node *nd, char kind, const char *a, size_t an, const char *b, size_t bn)
+static const char *out_lit(ev *x, node *nd, char kind, const char *a, size_t an, const char *b,
+                           size_t bn)
 {
     rl_buf *o = &nd->val;
     rl_buf_clear(o);
@@ -646,7 +768,10 @@ static const char *out_typed(ev *x, node *nd, const char *xsd_local, const char 
     return out_lit(x, nd, 'T', dt, strlen(dt), lex, n);
 }
 
-static const char *out_bool(ev *x, node *nd, int b) { return out_typed(x, nd, "boolean", b ? "true" : "false", b ? 4 : 5); }
+static const char *out_bool(ev *x, node *nd, int b)
+{
+    return out_typed(x, nd, "boolean", b ? "true" : "false", b ? 4 : 5);
+}
 
 static const char *out_int(ev *x, node *nd, long long v)
 {
@@ -683,7 +808,8 @@ int rl_expr_ebv(const char *v)
     rl_num n;
     if (rl_num_of(v, &n) == 0) return n.t >= RL_NUM_FLT ? (n.d != 0 && !isnan(n.d)) : n.m != 0;
     if (dt && v[0] == 'T') { /* a numeric type with a bad lexical form is false */
-        static const char *const numeric[] = {"integer", "decimal", "double", "float", "int", "long"};
+        static const char *const numeric[] = {"integer", "decimal", "double",
+                                              "float",   "int",     "long"};
         for (size_t i = 0; i < sizeof numeric / sizeof *numeric; i++)
             if (rl_val_xsd_is(dt, numeric[i])) return 0;
     }
@@ -697,10 +823,10 @@ typedef struct dtm {
     long long year;
     int month, day, hour, minute;
     int sec_int;
-    const char *sec;    /* seconds as written, sec_n bytes */
+    const char *sec; /* seconds as written, sec_n bytes */
     size_t sec_n;
-    int tz;             /* 1: has a time zone */
-    int tz_min;         /* its offset in minutes */
+    int tz;              /* 1: has a time zone */
+    int tz_min;          /* its offset in minutes */
     const char *tz_text; /* as written ("Z", "+08:00") */
 } dtm;
 
@@ -722,28 +848,32 @@ static int dtm_parse(const char *s, dtm *d)
     int neg = *s == '-';
     if (neg) s++;
     const char *y = s;
-    while (isdigit((unsigned char)*s)) s++;
+    while (isdigit((unsigned char)*s))
+        s++;
     if (s - y < 4 || s - y > 12 || *s != '-') return -1;
     d->year = strtoll(y, NULL, 10) * (neg ? -1 : 1);
     if (digits(s + 1, 2, &d->month) || s[3] != '-' || digits(s + 4, 2, &d->day) || s[6] != 'T' ||
-        digits(s + 7, 2, &d->hour) || s[9] != ':' || digits(s + 10, 2, &d->minute) || s[12] != ':' ||
-        digits(s + 13, 2, &d->sec_int))
+        digits(s + 7, 2, &d->hour) || s[9] != ':' || digits(s + 10, 2, &d->minute) ||
+        s[12] != ':' || digits(s + 13, 2, &d->sec_int))
         return -1;
     d->sec = s + 13;
     s += 15;
     if (*s == '.') {
         s++;
         if (!isdigit((unsigned char)*s)) return -1;
-        while (isdigit((unsigned char)*s)) s++;
+        while (isdigit((unsigned char)*s))
+            s++;
     }
     d->sec_n = (size_t)(s - d->sec);
-    if (d->month < 1 || d->month > 12 || d->day < 1 || d->day > 31 || d->hour > 24 || d->minute > 59 || d->sec_int > 59)
+    if (d->month < 1 || d->month > 12 || d->day < 1 || d->day > 31 || d->hour > 24 ||
+        d->minute > 59 || d->sec_int > 59)
         return -1;
     if (!*s) return 0;
     d->tz = 1, d->tz_text = s;
     if (!strcmp(s, "Z")) return 0;
     int h, m;
-    if ((*s != '+' && *s != '-') || digits(s + 1, 2, &h) || s[3] != ':' || digits(s + 4, 2, &m) || s[6] || h > 14 || m > 59)
+    if ((*s != '+' && *s != '-') || digits(s + 1, 2, &h) || s[3] != ':' || digits(s + 4, 2, &m) ||
+        s[6] || h > 14 || m > 59)
         return -1;
     d->tz_min = (h * 60 + m) * (*s == '-' ? -1 : 1);
     return 0;
@@ -771,8 +901,12 @@ static long long days_of(long long y, int m, int d)
 static int dtm_cmp(const dtm *a, const dtm *b)
 {
     if (a->tz != b->tz) return 2;
-    long long sa = ((days_of(a->year, a->month, a->day) * 24 + a->hour) * 60 + a->minute - a->tz_min) * 60 + a->sec_int;
-    long long sb = ((days_of(b->year, b->month, b->day) * 24 + b->hour) * 60 + b->minute - b->tz_min) * 60 + b->sec_int;
+    long long sa =
+        ((days_of(a->year, a->month, a->day) * 24 + a->hour) * 60 + a->minute - a->tz_min) * 60 +
+        a->sec_int;
+    long long sb =
+        ((days_of(b->year, b->month, b->day) * 24 + b->hour) * 60 + b->minute - b->tz_min) * 60 +
+        b->sec_int;
     if (sa != sb) return sa < sb ? -1 : 1;
     double fa = a->sec_n > 2 ? atof(a->sec + 2) : 0, fb = b->sec_n > 2 ? atof(b->sec + 2) : 0;
     return fa < fb ? -1 : fa > fb;
@@ -795,8 +929,9 @@ static int equal(const char *a, const char *b)
     int ba = bool_of(a), bb = bool_of(b);
     if (ba >= 0 && bb >= 0) return ba == bb;
     if (!strcmp(a, b)) return 1;
-    int la = a[0] == 'L' || a[0] == 'G' || a[0] == 'T', lb = b[0] == 'L' || b[0] == 'G' || b[0] == 'T';
-    if (!la || !lb) return 0; /* an IRI or blank node: only the same term is equal */
+    int la = a[0] == 'L' || a[0] == 'G' || a[0] == 'T',
+        lb = b[0] == 'L' || b[0] == 'G' || b[0] == 'T';
+    if (!la || !lb) return 0;         /* an IRI or blank node: only the same term is equal */
     if (a[0] == 'G' && b[0] == 'G') { /* same text and tag, tags compared without case */
         strlit s = {0}, t = {0};
         if (str_lit(a, &s) || str_lit(b, &t)) return -1;
@@ -835,7 +970,8 @@ static size_t cp_offset(const char *s, size_t n, long long cp)
     size_t i = 0;
     for (long long k = 0; i < n && k < cp; k++) {
         utf8proc_int32_t c;
-        utf8proc_ssize_t m = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        utf8proc_ssize_t m =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
         i += m > 0 ? (size_t)m : 1;
     }
     return i < n ? i : n;
@@ -846,7 +982,8 @@ static long long cp_count(const char *s, size_t n)
     long long k = 0;
     for (size_t i = 0; i < n; k++) {
         utf8proc_int32_t c;
-        utf8proc_ssize_t m = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+        utf8proc_ssize_t m =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
         i += m > 0 ? (size_t)m : 1;
     }
     return k;
@@ -860,7 +997,8 @@ static const char *fn_case(ev *x, node *nd, const char *a, int upper)
     rl_buf_init(&b, MAX_VALUE);
     for (size_t i = 0; i < s.n;) {
         utf8proc_int32_t c;
-        utf8proc_ssize_t m = utf8proc_iterate((const utf8proc_uint8_t *)s.lex + i, (utf8proc_ssize_t)(s.n - i), &c);
+        utf8proc_ssize_t m =
+            utf8proc_iterate((const utf8proc_uint8_t *)s.lex + i, (utf8proc_ssize_t)(s.n - i), &c);
         if (m <= 0) c = (unsigned char)s.lex[i], m = 1;
         put_cp(&b, upper ? utf8proc_toupper(c) : utf8proc_tolower(c));
         i += (size_t)m;
@@ -884,7 +1022,8 @@ static const char *fn_substr(ev *x, node *nd, const char *a, const char *st, con
     long long total = cp_count(s.lex, s.n);
     if (to > (double)total + 1) to = (double)total + 1;
     if (to <= from) return out_str(x, nd, &s, "", 0);
-    size_t b0 = cp_offset(s.lex, s.n, (long long)from - 1), b1 = cp_offset(s.lex, s.n, (long long)to - 1);
+    size_t b0 = cp_offset(s.lex, s.n, (long long)from - 1),
+           b1 = cp_offset(s.lex, s.n, (long long)to - 1);
     return out_str(x, nd, &s, s.lex + b0, b1 - b0);
 }
 
@@ -894,9 +1033,12 @@ static const char *fn_strpos(ev *x, node *nd, fn_id f, const char *a, const char
     if (str_lit(a, &s) || str_lit(b, &t) || !compatible(&s, &t)) return NULL;
     const char *hit = t.n == 0 ? s.lex : memmem(s.lex, s.n, t.lex, t.n);
     switch (f) {
-    case F_STRSTARTS: return out_bool(x, nd, s.n >= t.n && !memcmp(s.lex, t.lex, t.n));
-    case F_STRENDS: return out_bool(x, nd, s.n >= t.n && !memcmp(s.lex + s.n - t.n, t.lex, t.n));
-    case F_CONTAINS: return out_bool(x, nd, hit != NULL);
+    case F_STRSTARTS:
+        return out_bool(x, nd, s.n >= t.n && !memcmp(s.lex, t.lex, t.n));
+    case F_STRENDS:
+        return out_bool(x, nd, s.n >= t.n && !memcmp(s.lex + s.n - t.n, t.lex, t.n));
+    case F_CONTAINS:
+        return out_bool(x, nd, hit != NULL);
     case F_STRBEFORE:
         if (!hit) return out_lit(x, nd, 'L', "", 0, NULL, 0);
         return out_str(x, nd, &s, s.lex, (size_t)(hit - s.lex));
@@ -914,8 +1056,10 @@ static const char *fn_encode(ev *x, node *nd, const char *a)
     rl_buf_init(&b, MAX_VALUE);
     for (size_t i = 0; i < s.n; i++) {
         unsigned char c = (unsigned char)s.lex[i];
-        if (isalnum(c) || strchr("-_.~", c)) rl_buf_append(&b, &c, 1);
-        else rl_buf_printf(&b, "%%%02X", c);
+        if (isalnum(c) || strchr("-_.~", c))
+            rl_buf_append(&b, &c, 1);
+        else
+            rl_buf_printf(&b, "%%%02X", c);
     }
     const char *r = out_lit(x, nd, 'L', b.data ? (const char *)b.data : "", b.len, NULL, 0);
     rl_buf_free(&b);
@@ -931,8 +1075,11 @@ static const char *fn_concat(ev *x, node *nd, const char **v, int n)
     const char *r = NULL;
     for (int i = 0; i < n; i++) {
         if (str_lit(v[i], &s)) goto out;
-        if (!i) first = s;
-        else if (!s.lang || !first.lang || s.langn != first.langn || strncasecmp(s.lang, first.lang, s.langn)) same_lang = 0;
+        if (!i)
+            first = s;
+        else if (!s.lang || !first.lang || s.langn != first.langn ||
+                 strncasecmp(s.lang, first.lang, s.langn))
+            same_lang = 0;
         if (rl_buf_append(&b, s.lex, s.n) != RL_OK) {
             x->st = RL_ERR_LIMIT;
             goto out;
@@ -949,17 +1096,29 @@ out:
 static pcre2_code *regex_of(node *nd, const char *pat, const char *flags)
 {
     size_t pn = strlen(pat), fn = strlen(flags);
-    if (nd->re && nd->re_key && !strncmp(nd->re_key, pat, pn) && nd->re_key[pn] == SEP && !strcmp(nd->re_key + pn + 1, flags))
+    if (nd->re && nd->re_key && !strncmp(nd->re_key, pat, pn) && nd->re_key[pn] == SEP &&
+        !strcmp(nd->re_key + pn + 1, flags))
         return nd->re;
     uint32_t opt = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
     for (const char *f = flags; *f; f++) {
         switch (*f) {
-        case 'i': opt |= PCRE2_CASELESS; break;
-        case 's': opt |= PCRE2_DOTALL; break;
-        case 'm': opt |= PCRE2_MULTILINE; break;
-        case 'x': opt |= PCRE2_EXTENDED; break;
-        case 'q': opt |= PCRE2_LITERAL; break;
-        default: return NULL;
+        case 'i':
+            opt |= PCRE2_CASELESS;
+            break;
+        case 's':
+            opt |= PCRE2_DOTALL;
+            break;
+        case 'm':
+            opt |= PCRE2_MULTILINE;
+            break;
+        case 'x':
+            opt |= PCRE2_EXTENDED;
+            break;
+        case 'q':
+            opt |= PCRE2_LITERAL;
+            break;
+        default:
+            return NULL;
         }
     }
     if (opt & PCRE2_LITERAL) /* q: the options PCRE2 allows with a literal pattern */
@@ -1000,14 +1159,18 @@ static int replacement_of(const char *r, rl_buf *o)
 {
     for (; *r; r++) {
         if (*r == '\\') {
-            if (r[1] == '\\') rl_buf_append(o, "\\", 1);
-            else if (r[1] == '$') rl_buf_append(o, "$$", 2);
-            else return -1;
+            if (r[1] == '\\')
+                rl_buf_append(o, "\\", 1);
+            else if (r[1] == '$')
+                rl_buf_append(o, "$$", 2);
+            else
+                return -1;
             r++;
         } else if (*r == '$') {
             if (!isdigit((unsigned char)r[1])) return -1;
             rl_buf_append(o, "${", 2);
-            rl_buf_append(o, r + 1, 1); /* one digit: XPath reads $12 as group 1 then "2" when no group 12 */
+            rl_buf_append(o, r + 1,
+                          1); /* one digit: XPath reads $12 as group 1 then "2" when no group 12 */
             rl_buf_append(o, "}", 1);
             r++;
         } else {
@@ -1017,10 +1180,13 @@ static int replacement_of(const char *r, rl_buf *o)
     return rl_buf_append(o, "", 1) == RL_OK ? 0 : -1;
 }
 
-static const char *fn_replace(ev *x, node *nd, const char *a, const char *pat, const char *rep, const char *flags)
+static const char *fn_replace(ev *x, node *nd, const char *a, const char *pat, const char *rep,
+                              const char *flags)
 {
     strlit s, p, r, f = {"", 0, NULL, 0};
-    if (str_lit(a, &s) || !pat || pat[0] != 'L' || !rep || rep[0] != 'L' || (flags && flags[0] != 'L')) return NULL;
+    if (str_lit(a, &s) || !pat || pat[0] != 'L' || !rep || rep[0] != 'L' ||
+        (flags && flags[0] != 'L'))
+        return NULL;
     str_lit(pat, &p), str_lit(rep, &r);
     if (flags) str_lit(flags, &f);
     pcre2_code *re = regex_of(nd, p.lex, f.lex);
@@ -1047,7 +1213,8 @@ static const char *fn_replace(ev *x, node *nd, const char *a, const char *pat, c
         int rc = pcre2_substitute(re, (PCRE2_SPTR)s.lex, s.n, 0,
                                   PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
                                       PCRE2_SUBSTITUTE_UNSET_EMPTY | PCRE2_SUBSTITUTE_UNKNOWN_UNSET,
-                                  x->e->md, NULL, (PCRE2_SPTR)rb.data, PCRE2_ZERO_TERMINATED, ob.data, &outlen);
+                                  x->e->md, NULL, (PCRE2_SPTR)rb.data, PCRE2_ZERO_TERMINATED,
+                                  ob.data, &outlen);
         if (rc == PCRE2_ERROR_NOMEMORY) {
             need = outlen;
             continue;
@@ -1065,13 +1232,17 @@ out:
 static const char *fn_digest(ev *x, node *nd, fn_id f, const char *a)
 {
     if (!a || a[0] != 'L') return NULL; /* simple literal or xsd:string only */
-    const EVP_MD *md = f == F_MD5 ? EVP_md5() : f == F_SHA1 ? EVP_sha1() : f == F_SHA256 ? EVP_sha256()
-                       : f == F_SHA384 ? EVP_sha384() : EVP_sha512();
+    const EVP_MD *md = f == F_MD5      ? EVP_md5()
+                       : f == F_SHA1   ? EVP_sha1()
+                       : f == F_SHA256 ? EVP_sha256()
+                       : f == F_SHA384 ? EVP_sha384()
+                                       : EVP_sha512();
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hn = 0;
     if (!EVP_Digest(a + 1, strlen(a + 1), h, &hn, md, NULL)) return NULL;
     char hex[2 * EVP_MAX_MD_SIZE + 1];
-    for (unsigned i = 0; i < hn; i++) snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    for (unsigned i = 0; i < hn; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
     return out_lit(x, nd, 'L', hex, 2 * hn, NULL, 0);
 }
 
@@ -1087,7 +1258,8 @@ static const char *fn_iri(ev *x, node *nd, const char *s)
         return NULL;
     }
     const char *r = NULL;
-    if (raptor_uri_resolve_uri_reference((const unsigned char *)base, (const unsigned char *)s, (unsigned char *)b, cap))
+    if (raptor_uri_resolve_uri_reference((const unsigned char *)base, (const unsigned char *)s,
+                                         (unsigned char *)b, cap))
         r = out_lit(x, nd, 'U', b, strlen(b), NULL, 0);
     free(b);
     return r;
@@ -1100,7 +1272,10 @@ static const char *fn_round(ev *x, node *nd, fn_id f, const char *a)
     rl_num n;
     if (rl_num_of(a, &n)) return NULL;
     if (n.t >= RL_NUM_FLT) {
-        n.d = f == F_ABS ? fabs(n.d) : f == F_CEIL ? ceil(n.d) : f == F_FLOOR ? floor(n.d) : floor(n.d + 0.5);
+        n.d = f == F_ABS     ? fabs(n.d)
+              : f == F_CEIL  ? ceil(n.d)
+              : f == F_FLOOR ? floor(n.d)
+                             : floor(n.d + 0.5);
         return out_num(x, nd, &n);
     }
     if (f == F_ABS) {
@@ -1108,11 +1283,12 @@ static const char *fn_round(ev *x, node *nd, fn_id f, const char *a)
         return out_num(x, nd, &n);
     }
     __int128 p = 1;
-    for (int i = 0; i < n.scale; i++) p *= 10;
+    for (int i = 0; i < n.scale; i++)
+        p *= 10;
     __int128 q = n.m / p, r = n.m % p; /* truncated toward zero */
     if (f == F_CEIL && r > 0) q++;
     if (f == F_FLOOR && r < 0) q--;
-    if (f == F_ROUND) { /* to the nearest, halves toward positive infinity */
+    if (f == F_ROUND) {         /* to the nearest, halves toward positive infinity */
         if (r < 0) q--, r += p; /* floor division: 0 <= r < p */
         if (2 * r >= p) q++;
     }
@@ -1125,11 +1301,16 @@ static const char *fn_date(ev *x, node *nd, fn_id f, const char *a)
     dtm d;
     if (dtm_of(a, &d)) return NULL;
     switch (f) {
-    case F_YEAR: return out_int(x, nd, d.year);
-    case F_MONTH: return out_int(x, nd, d.month);
-    case F_DAY: return out_int(x, nd, d.day);
-    case F_HOURS: return out_int(x, nd, d.hour);
-    case F_MINUTES: return out_int(x, nd, d.minute);
+    case F_YEAR:
+        return out_int(x, nd, d.year);
+    case F_MONTH:
+        return out_int(x, nd, d.month);
+    case F_DAY:
+        return out_int(x, nd, d.day);
+    case F_HOURS:
+        return out_int(x, nd, d.hour);
+    case F_MINUTES:
+        return out_int(x, nd, d.minute);
     case F_SECONDS: {
         rl_num n;
         char s[64];
@@ -1145,10 +1326,14 @@ static const char *fn_date(ev *x, node *nd, fn_id f, const char *a)
         char s[32];
         int m = d.tz_min < 0 ? -d.tz_min : d.tz_min, n;
         const char *sign = d.tz_min < 0 ? "-" : "";
-        if (!m) n = snprintf(s, sizeof s, "PT0S");
-        else if (m % 60 == 0) n = snprintf(s, sizeof s, "%sPT%dH", sign, m / 60);
-        else if (m < 60) n = snprintf(s, sizeof s, "%sPT%dM", sign, m);
-        else n = snprintf(s, sizeof s, "%sPT%dH%dM", sign, m / 60, m % 60);
+        if (!m)
+            n = snprintf(s, sizeof s, "PT0S");
+        else if (m % 60 == 0)
+            n = snprintf(s, sizeof s, "%sPT%dH", sign, m / 60);
+        else if (m < 60)
+            n = snprintf(s, sizeof s, "%sPT%dM", sign, m);
+        else
+            n = snprintf(s, sizeof s, "%sPT%dH%dM", sign, m / 60, m % 60);
         return out_typed(x, nd, "dayTimeDuration", s, (size_t)n);
     }
     }
@@ -1170,7 +1355,8 @@ static const char *fn_cast(ev *x, node *nd, fn_id f, const char *a)
     if (!numeric && b < 0 && !str) {
         /* another typed literal: only dateTime to dateTime */
         dtm d;
-        if (f == F_CAST_DATETIME && dtm_of(a, &d) == 0) return out_typed(x, nd, "dateTime", lex, strlen(lex));
+        if (f == F_CAST_DATETIME && dtm_of(a, &d) == 0)
+            return out_typed(x, nd, "dateTime", lex, strlen(lex));
         return NULL;
     }
     switch (f) {
@@ -1186,21 +1372,26 @@ static const char *fn_cast(ev *x, node *nd, fn_id f, const char *a)
         return out_typed(x, nd, "dateTime", lex, strlen(lex));
     }
     case F_CAST_INTEGER:
-        if (b >= 0) n.t = RL_NUM_INT, n.m = b, n.scale = 0;
-        else if (str && rl_num_parse_decimal(lex, &n, 0)) return NULL;
+        if (b >= 0)
+            n.t = RL_NUM_INT, n.m = b, n.scale = 0;
+        else if (str && rl_num_parse_decimal(lex, &n, 0))
+            return NULL;
         else if (numeric && n.t >= RL_NUM_FLT) {
             if (!isfinite(n.d) || fabs(n.d) > 1e30) return NULL;
             n.m = (__int128)trunc(n.d), n.scale = 0;
         } else if (numeric && n.t == RL_NUM_DEC) {
             __int128 p = 1;
-            for (int i = 0; i < n.scale; i++) p *= 10;
+            for (int i = 0; i < n.scale; i++)
+                p *= 10;
             n.m /= p, n.scale = 0;
         }
         n.t = RL_NUM_INT;
         return out_num(x, nd, &n);
     case F_CAST_DECIMAL:
-        if (b >= 0) n.m = b, n.scale = 0;
-        else if (str && rl_num_parse_decimal(lex, &n, 1)) return NULL;
+        if (b >= 0)
+            n.m = b, n.scale = 0;
+        else if (str && rl_num_parse_decimal(lex, &n, 1))
+            return NULL;
         else if (numeric && n.t >= RL_NUM_FLT) {
             if (!isfinite(n.d)) return NULL;
             char s[64];
@@ -1214,9 +1405,12 @@ static const char *fn_cast(ev *x, node *nd, fn_id f, const char *a)
         return out_num(x, nd, &n);
     default: { /* F_CAST_DOUBLE, F_CAST_FLOAT */
         double d;
-        if (b >= 0) d = b;
-        else if (str && rl_num_parse_double(lex, &d)) return NULL;
-        else if (!str) d = rl_num_double(&n);
+        if (b >= 0)
+            d = b;
+        else if (str && rl_num_parse_double(lex, &d))
+            return NULL;
+        else if (!str)
+            d = rl_num_double(&n);
         n.t = f == F_CAST_FLOAT ? RL_NUM_FLT : RL_NUM_DBL;
         n.d = f == F_CAST_FLOAT ? (float)d : d;
         return out_num(x, nd, &n);
@@ -1234,12 +1428,23 @@ static const char *arith(ev *x, node *nd, op_kind op, const char *a, const char 
     if (rl_num_of(a, &p) || (b && rl_num_of(b, &q))) return NULL;
     int r = 0;
     switch (op) {
-    case OP_ADD: r = rl_num_add(&p, &q); break;
-    case OP_SUB: r = rl_num_sub(&p, &q); break;
-    case OP_MUL: r = rl_num_mul(&p, &q); break;
-    case OP_DIV: r = rl_num_div(&p, &q); break;
-    case OP_NEG: p.m = -p.m, p.d = -p.d; break;
-    default: break; /* OP_POS */
+    case OP_ADD:
+        r = rl_num_add(&p, &q);
+        break;
+    case OP_SUB:
+        r = rl_num_sub(&p, &q);
+        break;
+    case OP_MUL:
+        r = rl_num_mul(&p, &q);
+        break;
+    case OP_DIV:
+        r = rl_num_div(&p, &q);
+        break;
+    case OP_NEG:
+        p.m = -p.m, p.d = -p.d;
+        break;
+    default:
+        break; /* OP_POS */
     }
     return r ? NULL : out_num(x, nd, &p);
 }
@@ -1249,7 +1454,8 @@ static const char *eval_call(ev *x, node *nd)
     const char *v[MAX_ARGS];
     int n = nd->nargs;
     /* the lazy ones first */
-    if (nd->fn == F_BOUND) return out_bool(x, nd, x->lookup(x->ctx, x->e->v[nd->args[0]].text) != NULL);
+    if (nd->fn == F_BOUND)
+        return out_bool(x, nd, x->lookup(x->ctx, x->e->v[nd->args[0]].text) != NULL);
     if (nd->fn == F_IF) {
         int c = rl_expr_ebv(eval(x, nd->args[0]));
         if (c < 0) return NULL;
@@ -1262,7 +1468,8 @@ static const char *eval_call(ev *x, node *nd)
         }
         return NULL;
     }
-    for (int i = 0; i < n; i++) v[i] = eval(x, nd->args[i]);
+    for (int i = 0; i < n; i++)
+        v[i] = eval(x, nd->args[i]);
     if (x->st != RL_OK) return NULL;
     if (nd->fn != F_CONCAT)
         for (int i = 0; i < n; i++)
@@ -1286,8 +1493,11 @@ static const char *eval_call(ev *x, node *nd)
         return out_bool(x, nd, m);
     }
     case F_DATATYPE:
-        if (a[0] == 'L') return out_lit(x, nd, 'U', RL_NS_XSD "string", strlen(RL_NS_XSD "string"), NULL, 0);
-        if (a[0] == 'G') return out_lit(x, nd, 'U', RL_NS_RDF "langString", strlen(RL_NS_RDF "langString"), NULL, 0);
+        if (a[0] == 'L')
+            return out_lit(x, nd, 'U', RL_NS_XSD "string", strlen(RL_NS_XSD "string"), NULL, 0);
+        if (a[0] == 'G')
+            return out_lit(x, nd, 'U', RL_NS_RDF "langString", strlen(RL_NS_RDF "langString"), NULL,
+                           0);
         if (a[0] != 'T') return NULL;
         return out_lit(x, nd, 'U', a + 1, (size_t)(strchr(a, SEP) - a - 1), NULL, 0);
     case F_IRI:
@@ -1296,47 +1506,63 @@ static const char *eval_call(ev *x, node *nd)
         return fn_iri(x, nd, a + 1);
     case F_STRDT:
         if (a[0] != 'L' || v[1][0] != 'U') return NULL;
-        if (!strcmp(v[1] + 1, RL_NS_XSD "string")) return out_lit(x, nd, 'L', a + 1, strlen(a + 1), NULL, 0);
+        if (!strcmp(v[1] + 1, RL_NS_XSD "string"))
+            return out_lit(x, nd, 'L', a + 1, strlen(a + 1), NULL, 0);
         return out_lit(x, nd, 'T', v[1] + 1, strlen(v[1] + 1), a + 1, strlen(a + 1));
     case F_STRLANG: {
         strlit l;
         if (a[0] != 'L' || str_lit(v[1], &l) || l.lang || !l.n) return NULL;
         char lang[64];
         if (l.n >= sizeof lang) return NULL;
-        for (size_t i = 0; i < l.n; i++) lang[i] = (char)tolower((unsigned char)l.lex[i]);
+        for (size_t i = 0; i < l.n; i++)
+            lang[i] = (char)tolower((unsigned char)l.lex[i]);
         return out_lit(x, nd, 'G', lang, l.n, a + 1, strlen(a + 1));
     }
-    case F_SAMETERM: return out_bool(x, nd, !strcmp(a, v[1]));
-    case F_ISIRI: return out_bool(x, nd, a[0] == 'U');
-    case F_ISBLANK: return out_bool(x, nd, a[0] == 'B');
-    case F_ISLITERAL: return out_bool(x, nd, a[0] == 'L' || a[0] == 'G' || a[0] == 'T');
-    case F_ISNUMERIC: return out_bool(x, nd, is_numeric(a));
+    case F_SAMETERM:
+        return out_bool(x, nd, !strcmp(a, v[1]));
+    case F_ISIRI:
+        return out_bool(x, nd, a[0] == 'U');
+    case F_ISBLANK:
+        return out_bool(x, nd, a[0] == 'B');
+    case F_ISLITERAL:
+        return out_bool(x, nd, a[0] == 'L' || a[0] == 'G' || a[0] == 'T');
+    case F_ISNUMERIC:
+        return out_bool(x, nd, is_numeric(a));
     case F_STRLEN: {
         strlit s;
         if (str_lit(a, &s)) return NULL;
         return out_int(x, nd, cp_count(s.lex, s.n));
     }
-    case F_SUBSTR: return fn_substr(x, nd, a, v[1], n > 2 ? v[2] : NULL);
+    case F_SUBSTR:
+        return fn_substr(x, nd, a, v[1], n > 2 ? v[2] : NULL);
     case F_UCASE:
-    case F_LCASE: return fn_case(x, nd, a, nd->fn == F_UCASE);
+    case F_LCASE:
+        return fn_case(x, nd, a, nd->fn == F_UCASE);
     case F_STRSTARTS:
     case F_STRENDS:
     case F_CONTAINS:
     case F_STRBEFORE:
-    case F_STRAFTER: return fn_strpos(x, nd, nd->fn, a, v[1]);
-    case F_ENCODE: return fn_encode(x, nd, a);
-    case F_CONCAT: return fn_concat(x, nd, v, n);
-    case F_REGEX: return fn_regex(x, nd, a, v[1], n > 2 ? v[2] : NULL);
-    case F_REPLACE: return fn_replace(x, nd, a, v[1], v[2], n > 3 ? v[3] : NULL);
+    case F_STRAFTER:
+        return fn_strpos(x, nd, nd->fn, a, v[1]);
+    case F_ENCODE:
+        return fn_encode(x, nd, a);
+    case F_CONCAT:
+        return fn_concat(x, nd, v, n);
+    case F_REGEX:
+        return fn_regex(x, nd, a, v[1], n > 2 ? v[2] : NULL);
+    case F_REPLACE:
+        return fn_replace(x, nd, a, v[1], v[2], n > 3 ? v[3] : NULL);
     case F_ABS:
     case F_ROUND:
     case F_CEIL:
-    case F_FLOOR: return fn_round(x, nd, nd->fn, a);
+    case F_FLOOR:
+        return fn_round(x, nd, nd->fn, a);
     case F_MD5:
     case F_SHA1:
     case F_SHA256:
     case F_SHA384:
-    case F_SHA512: return fn_digest(x, nd, nd->fn, a);
+    case F_SHA512:
+        return fn_digest(x, nd, nd->fn, a);
     case F_YEAR:
     case F_MONTH:
     case F_DAY:
@@ -1344,8 +1570,10 @@ static const char *eval_call(ev *x, node *nd)
     case F_MINUTES:
     case F_SECONDS:
     case F_TIMEZONE:
-    case F_TZ: return fn_date(x, nd, nd->fn, a);
-    default: return fn_cast(x, nd, nd->fn, a);
+    case F_TZ:
+        return fn_date(x, nd, nd->fn, a);
+    default:
+        return fn_cast(x, nd, nd->fn, a);
     }
 }
 
@@ -1354,12 +1582,17 @@ static const char *eval(ev *x, int k)
     node *nd = &x->e->v[k];
     if (x->st != RL_OK) return NULL;
     switch (nd->op) {
-    case OP_CONST: return nd->text;
-    case OP_VAR: return x->lookup(x->ctx, nd->text);
+    case OP_CONST:
+        return nd->text;
+    case OP_VAR:
+        return x->lookup(x->ctx, nd->text);
     case OP_OR:
     case OP_AND: {
         int a = rl_expr_ebv(eval(x, nd->args[0])), b = rl_expr_ebv(eval(x, nd->args[1]));
-        if (nd->op == OP_OR) return a == 1 || b == 1 ? out_bool(x, nd, 1) : a < 0 || b < 0 ? NULL : out_bool(x, nd, 0);
+        if (nd->op == OP_OR)
+            return a == 1 || b == 1 ? out_bool(x, nd, 1)
+                   : a < 0 || b < 0 ? NULL
+                                    : out_bool(x, nd, 0);
         return a == 0 || b == 0 ? out_bool(x, nd, 0) : a < 0 || b < 0 ? NULL : out_bool(x, nd, 1);
     }
     case OP_NOT: {
@@ -1377,7 +1610,10 @@ static const char *eval(ev *x, int k)
     case OP_GE: {
         int c = order(eval(x, nd->args[0]), eval(x, nd->args[1]));
         if (c == 2) return NULL;
-        int r = nd->op == OP_LT ? c < 0 : nd->op == OP_GT ? c > 0 : nd->op == OP_LE ? c <= 0 : c >= 0;
+        int r = nd->op == OP_LT   ? c < 0
+                : nd->op == OP_GT ? c > 0
+                : nd->op == OP_LE ? c <= 0
+                                  : c >= 0;
         return out_bool(x, nd, r);
     }
     case OP_IN:
@@ -1404,7 +1640,8 @@ static const char *eval(ev *x, int k)
         if (nd->op == OP_POS) return is_numeric(a) ? a : NULL; /* the number itself, as written */
         return a ? arith(x, nd, nd->op, a, NULL) : NULL;
     }
-    case OP_CALL: return eval_call(x, nd);
+    case OP_CALL:
+        return eval_call(x, nd);
     }
     return NULL;
 }

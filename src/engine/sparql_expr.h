@@ -43,7 +43,7 @@ typedef struct rl_prologue {
     const rl_tok *pfx_name[RL_EXPR_MAX_PREFIXES]; /* the PNAME token "ex:" */
     const rl_tok *pfx_iri[RL_EXPR_MAX_PREFIXES];  /* its IRI token */
     size_t npfx;
-    const rl_tok *base; /* the last BASE's IRI token, or NULL */
+    const rl_tok *base;       /* the last BASE's IRI token, or NULL */
     const char *base_default; /* the request's base IRI when no BASE, or NULL */
 } rl_prologue;
 

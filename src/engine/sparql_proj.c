@@ -40,13 +40,16 @@ struct rl_proj {
     const char *const *names;
     librdf_node **vals;
     int n;
-    rl_buf *enc;   /* encodings of the columns, per row */
-    int *have;     /* enc[i] holds column i of this row */
+    rl_buf *enc; /* encodings of the columns, per row */
+    int *have;   /* enc[i] holds column i of this row */
     int ncols;
     rl_status st;
 };
 
-size_t rl_proj_count(const rl_proj *p) { return p ? p->taken : 0; }
+size_t rl_proj_count(const rl_proj *p)
+{
+    return p ? p->taken : 0;
+}
 
 void rl_proj_free(rl_proj *p)
 {
@@ -60,7 +63,8 @@ void rl_proj_free(rl_proj *p)
         free(p->in[i].hidden);
     }
     free(p->in);
-    for (int i = 0; i < p->ncols; i++) rl_buf_free(&p->enc[i]);
+    for (int i = 0; i < p->ncols; i++)
+        rl_buf_free(&p->enc[i]);
     free(p->enc);
     free(p->have);
     free(p);
@@ -116,7 +120,8 @@ static rl_status input_add(rl_proj *p, const char *name, const rl_toks *tk, size
 }
 
 /* The plan itself: which items are taken and what rasqal gets. */
-static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char *base, rl_buf *out, int *any)
+static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char *base, rl_buf *out,
+                      int *any)
 {
     const rl_tok *t = tk->v;
     size_t n = tk->n;
@@ -125,7 +130,9 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     *any = 0;
     if (i >= n || !rl_tok_is(&t[i], "SELECT")) return RL_OK;
     size_t pa = ++i;
-    if (i < n && (rl_tok_is(&t[i], "DISTINCT") || rl_tok_is(&t[i], "REDUCED") || rl_tok_is(&t[i], "*"))) return RL_OK;
+    if (i < n &&
+        (rl_tok_is(&t[i], "DISTINCT") || rl_tok_is(&t[i], "REDUCED") || rl_tok_is(&t[i], "*")))
+        return RL_OK;
     /* the items */
     while (i < n) {
         if (t[i].kind == RL_TOK_VAR) {
@@ -134,7 +141,8 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
         }
         if (!rl_tok_is(&t[i], "(")) break;
         size_t c = rl_toks_close(t, n, i);
-        if (c >= n || c < i + 4 || !rl_tok_is(&t[c - 2], "AS") || t[c - 1].kind != RL_TOK_VAR) return RL_OK;
+        if (c >= n || c < i + 4 || !rl_tok_is(&t[c - 2], "AS") || t[c - 1].kind != RL_TOK_VAR)
+            return RL_OK;
         if (p->nit >= MAX_ITEMS) return RL_OK;
         item *x = &p->it[p->nit++];
         x->a = i, x->b = c, x->ea = i + 1, x->eb = c - 2, x->var = c - 1, x->col = -1;
@@ -146,7 +154,8 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     size_t pb = i;
     if (!p->nit) return RL_OK;
     /* the WHERE group and what follows it */
-    while (i < n && !rl_tok_is(&t[i], "{")) i++;
+    while (i < n && !rl_tok_is(&t[i], "{"))
+        i++;
     size_t wo = i, wc = rl_toks_close(t, n, wo);
     if (wo >= n || wc >= n) return RL_OK;
     for (size_t k = wc + 1; k < n; k++)
@@ -162,7 +171,8 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
         for (size_t k = 0; k < p->nit; k++) {
             if (p->it[k].e) continue;
             for (size_t j = 0; j < p->nit; j++)
-                if (p->it[j].e && mentions(t, p->it[k].ea, p->it[k].eb, p->it[j].alias)) untake(&p->it[j]), changed = 1;
+                if (p->it[j].e && mentions(t, p->it[k].ea, p->it[k].eb, p->it[j].alias))
+                    untake(&p->it[j]), changed = 1;
         }
     }
     for (size_t k = 0; k < p->nit; k++) {
@@ -191,7 +201,8 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     const char *end = pb < n ? t[pb].p : in + strlen(in);
     if (s == RL_OK) s = rl_buf_append(out, from, (size_t)(end - from));
     for (size_t k = 0; k < p->nin && s == RL_OK; k++)
-        if (p->in[k].hidden) s = rl_buf_printf(out, " (?%s AS ?%s)", p->in[k].name, p->in[k].hidden);
+        if (p->in[k].hidden)
+            s = rl_buf_printf(out, " (?%s AS ?%s)", p->in[k].name, p->in[k].hidden);
     if (s == RL_OK) s = rl_buf_puts(out, " ");
     if (s == RL_OK) s = rl_buf_puts(out, end);
     if (s == RL_OK) s = rl_buf_append(out, "", 1);
@@ -199,17 +210,21 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     return s;
 }
 
-rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err, size_t cap)
+rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err,
+                       size_t cap)
 {
     *out_plan = NULL;
     rl_toks tk = {0};
     char lerr[128];
-    if (rl_lex(in, &tk, 0, lerr, sizeof lerr) != RL_OK) return RL_OK; /* rasqal will say what is wrong */
+    if (rl_lex(in, &tk, 0, lerr, sizeof lerr) != RL_OK)
+        return RL_OK; /* rasqal will say what is wrong */
     rl_proj *p = calloc(1, sizeof *p);
     int any = 0;
     rl_status s = p ? plan(p, in, &tk, base, out, &any) : RL_ERR_NOMEM;
-    if (s == RL_OK && any) *out_plan = p, p = NULL;
-    else if (s != RL_OK) rl_errorf(err, cap, s, s == RL_ERR_LIMIT ? "query text too long" : "out of memory");
+    if (s == RL_OK && any)
+        *out_plan = p, p = NULL;
+    else if (s != RL_OK)
+        rl_errorf(err, cap, s, s == RL_ERR_LIMIT ? "query text too long" : "out of memory");
     rl_proj_free(p);
     rl_toks_free(&tk);
     return s;
@@ -274,15 +289,19 @@ static rl_status column_set(rl_proj *p, int c, const char *v)
     return p->vals[c] ? RL_OK : RL_ERR_NOMEM;
 }
 
-rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals, int n)
+rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals,
+                      int n)
 {
     p->w = w, p->names = names, p->vals = vals, p->n = n, p->st = RL_OK;
     if (!p->resolved) {
-        if (!(p->enc = calloc((size_t)n + 1, sizeof *p->enc)) || !(p->have = calloc((size_t)n + 1, sizeof *p->have)))
+        if (!(p->enc = calloc((size_t)n + 1, sizeof *p->enc)) ||
+            !(p->have = calloc((size_t)n + 1, sizeof *p->have)))
             return RL_ERR_NOMEM;
         p->ncols = n;
-        for (int i = 0; i < n; i++) rl_buf_init(&p->enc[i], (size_t)64 << 20);
-        for (size_t i = 0; i < p->nin; i++) p->in[i].col = column_of(p, p->in[i].hidden ? p->in[i].hidden : p->in[i].name);
+        for (int i = 0; i < n; i++)
+            rl_buf_init(&p->enc[i], (size_t)64 << 20);
+        for (size_t i = 0; i < p->nin; i++)
+            p->in[i].col = column_of(p, p->in[i].hidden ? p->in[i].hidden : p->in[i].name);
         for (size_t i = 0; i < p->nit; i++)
             if (p->it[i].e) p->it[i].col = column_of(p, p->it[i].alias);
         p->resolved = 1;

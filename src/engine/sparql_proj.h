@@ -30,14 +30,16 @@ typedef struct rl_proj rl_proj;
  * rasqal runs.  Otherwise *out_plan is NULL and `out` is untouched.
  * Errors: RL_ERR_NOMEM, RL_ERR_LIMIT (the text over out's ceiling); text
  * the planner cannot read is no error (no plan). */
-rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err, size_t cap);
+rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err,
+                       size_t cap);
 
 /* Computes the planned columns of one solution: names[i] and vals[i]
  * (NULL: unbound) are all n columns of the result, hidden ones included.
  * Replaces vals[k] of each planned column (freeing what was there) with its
  * value, or NULL when the expression has none.  RL_ERR_NOMEM /
  * RL_ERR_LIMIT only. */
-rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals, int n);
+rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals,
+                      int n);
 
 /* How many items the plan evaluates (for --explain). */
 size_t rl_proj_count(const rl_proj *p);

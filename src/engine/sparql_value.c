@@ -10,9 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const int_types[] = {"integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                                        "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                        "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"};
+static const char *const int_types[] = {"integer",
+                                        "int",
+                                        "long",
+                                        "short",
+                                        "byte",
+                                        "nonNegativeInteger",
+                                        "positiveInteger",
+                                        "nonPositiveInteger",
+                                        "negativeInteger",
+                                        "unsignedLong",
+                                        "unsignedInt",
+                                        "unsignedShort",
+                                        "unsignedByte"};
 
 /* The datatype (after the xsd: namespace) and lexical form of an encoded
  * rl_val_xsd literal; NULL when it is none. */
@@ -26,16 +36,23 @@ const char *rl_val_xsd(const char *v, const char **lex)
     return v + 1 + ns;
 }
 
-static size_t dt_len(const char *dt) { return (size_t)(strchr(dt, RL_VAL_SEP) - dt); }
+static size_t dt_len(const char *dt)
+{
+    return (size_t)(strchr(dt, RL_VAL_SEP) - dt);
+}
 
-int rl_val_xsd_is(const char *dt, const char *name) { return dt_len(dt) == strlen(name) && !strncmp(dt, name, dt_len(dt)); }
+int rl_val_xsd_is(const char *dt, const char *name)
+{
+    return dt_len(dt) == strlen(name) && !strncmp(dt, name, dt_len(dt));
+}
 
 int rl_num_parse_decimal(const char *p, rl_num *x, int allow_point)
 {
     int neg = 0, digits = 0;
     __int128 m = 0;
     int scale = 0, point = 0;
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     if (*p == '+' || *p == '-') neg = *p++ == '-';
     for (; *p; p++) {
         if (*p == '.' && allow_point && !point) {
@@ -48,7 +65,8 @@ int rl_num_parse_decimal(const char *p, rl_num *x, int allow_point)
         digits++;
         if (point) scale++;
     }
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     if (*p || !digits || scale > 30) return -1;
     x->t = point || allow_point ? RL_NUM_DEC : RL_NUM_INT;
     x->m = neg ? -m : m, x->scale = scale;
@@ -61,7 +79,8 @@ int rl_num_of(const char *v, rl_num *x)
     const char *lex, *dt = rl_val_xsd(v, &lex);
     if (!dt) return -1;
     for (size_t i = 0; i < sizeof int_types / sizeof *int_types; i++)
-        if (rl_val_xsd_is(dt, int_types[i])) return rl_num_parse_decimal(lex, x, 0) ? -1 : (x->t = RL_NUM_INT, 0);
+        if (rl_val_xsd_is(dt, int_types[i]))
+            return rl_num_parse_decimal(lex, x, 0) ? -1 : (x->t = RL_NUM_INT, 0);
     if (rl_val_xsd_is(dt, "decimal")) return rl_num_parse_decimal(lex, x, 1);
     int f = rl_val_xsd_is(dt, "float");
     if (!f && !rl_val_xsd_is(dt, "double")) return -1;
@@ -73,20 +92,26 @@ int rl_num_of(const char *v, rl_num *x)
 
 int rl_num_parse_double(const char *p, double *d)
 {
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     const char *s = p;
-    if (!strncmp(p, "NaN", 3)) p += 3, *d = NAN;
-    else if (!strncmp(p + (*p == '+' || *p == '-'), "INF", 3)) *d = *p == '-' ? -INFINITY : INFINITY, p += 3 + (*p == '+' || *p == '-');
+    if (!strncmp(p, "NaN", 3))
+        p += 3, *d = NAN;
+    else if (!strncmp(p + (*p == '+' || *p == '-'), "INF", 3))
+        *d = *p == '-' ? -INFINITY : INFINITY, p += 3 + (*p == '+' || *p == '-');
     else { /* (+|-)? (digits (. digits?)? | . digits) ((e|E) (+|-)? digits)? */
         size_t i = *p == '+' || *p == '-', int_digits = 0, frac_digits = 0;
-        while (isdigit((unsigned char)p[i])) i++, int_digits++;
+        while (isdigit((unsigned char)p[i]))
+            i++, int_digits++;
         if (p[i] == '.')
-            for (i++; isdigit((unsigned char)p[i]); i++) frac_digits++;
+            for (i++; isdigit((unsigned char)p[i]); i++)
+                frac_digits++;
         if (!int_digits && !frac_digits) return -1;
         if (p[i] == 'e' || p[i] == 'E') {
             size_t e = ++i;
             if (p[i] == '+' || p[i] == '-') e = ++i;
-            while (isdigit((unsigned char)p[i])) i++;
+            while (isdigit((unsigned char)p[i]))
+                i++;
             if (i == e) return -1;
         }
         char *end;
@@ -94,7 +119,8 @@ int rl_num_parse_double(const char *p, double *d)
         if (end != p + i) return -1;
         p += i;
     }
-    while (*p == ' ') p++;
+    while (*p == ' ')
+        p++;
     return *p ? -1 : 0;
 }
 
@@ -102,7 +128,8 @@ double rl_num_double(const rl_num *x)
 {
     if (x->t >= RL_NUM_FLT) return x->d;
     double d = (double)x->m;
-    for (int i = 0; i < x->scale; i++) d /= 10;
+    for (int i = 0; i < x->scale; i++)
+        d /= 10;
     return d;
 }
 
@@ -127,7 +154,8 @@ int rl_num_add(rl_num *a, const rl_num *b)
     }
     int sc = a->scale > b->scale ? a->scale : b->scale;
     __int128 x, y;
-    if (scale_up(a->m, sc - a->scale, &x) || scale_up(b->m, sc - b->scale, &y) || __builtin_add_overflow(x, y, &x))
+    if (scale_up(a->m, sc - a->scale, &x) || scale_up(b->m, sc - b->scale, &y) ||
+        __builtin_add_overflow(x, y, &x))
         return -1;
     a->m = x, a->scale = sc, a->t = t;
     return 0;
@@ -143,7 +171,8 @@ int rl_num_sub(rl_num *a, const rl_num *b)
 /* Drops trailing zero digits after the point while scale > max. */
 static int scale_trim(rl_num *a, int max)
 {
-    while (a->scale > max && a->m % 10 == 0) a->m /= 10, a->scale--;
+    while (a->scale > max && a->m % 10 == 0)
+        a->m /= 10, a->scale--;
     return a->scale > max ? -1 : 0;
 }
 
@@ -207,10 +236,12 @@ static void put_int128(rl_buf *o, __int128 m)
     char d[48];
     int n = 0;
     unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
-    do d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
+    do
+        d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
     while (u);
     if (m < 0) rl_buf_append(o, "-", 1);
-    while (n) rl_buf_append(o, &d[--n], 1);
+    while (n)
+        rl_buf_append(o, &d[--n], 1);
 }
 
 /* The encoding of x as a rl_val_xsd literal, in XSD's canonical form. */
@@ -224,17 +255,21 @@ rl_status rl_num_encode(rl_buf *o, const rl_num *x)
     } else if (x->t == RL_NUM_DEC) {
         __int128 m = x->m;
         int sc = x->scale;
-        while (sc > 0 && m % 10 == 0) m /= 10, sc--;
+        while (sc > 0 && m % 10 == 0)
+            m /= 10, sc--;
         char d[64];
         int n = 0;
         unsigned __int128 u = m < 0 ? -(unsigned __int128)m : (unsigned __int128)m;
-        do d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
+        do
+            d[n++] = (char)('0' + (int)(u % 10)), u /= 10;
         while (u || n <= sc);
         if (m < 0) rl_buf_append(o, "-", 1);
-        while (n > sc) rl_buf_append(o, &d[--n], 1);
+        while (n > sc)
+            rl_buf_append(o, &d[--n], 1);
         rl_buf_append(o, ".", 1);
         if (!sc) rl_buf_append(o, "0", 1);
-        while (n) rl_buf_append(o, &d[--n], 1);
+        while (n)
+            rl_buf_append(o, &d[--n], 1);
     } else if (isnan(x->d)) {
         rl_buf_puts(o, "NaN");
     } else if (isinf(x->d)) {
@@ -245,14 +280,16 @@ rl_status rl_num_encode(rl_buf *o, const rl_num *x)
         char b[64];
         for (int p = 0; p <= 17; p++) {
             snprintf(b, sizeof b, "%.*e", p, x->d);
-            if (x->t == RL_NUM_FLT ? strtof(b, NULL) == (float)x->d : strtod(b, NULL) == x->d) break;
+            if (x->t == RL_NUM_FLT ? strtof(b, NULL) == (float)x->d : strtod(b, NULL) == x->d)
+                break;
         }
         char *e = strchr(b, 'e');
         *e = 0;
         char *frac = strchr(b, '.');
         if (frac) {
             char *z = b + strlen(b);
-            while (z > frac + 2 && z[-1] == '0') *--z = 0;
+            while (z > frac + 2 && z[-1] == '0')
+                *--z = 0;
         }
         rl_buf_printf(o, "%s%sE%d", b, frac ? "" : ".0", atoi(e + 1));
     }
@@ -287,4 +324,3 @@ const char *rl_val_str(const char *v)
     }
     return NULL;
 }
-

@@ -26,7 +26,7 @@ typedef struct rl_num {
     rl_num_type t;
     __int128 m; /* INT, DEC: the value times 10^scale */
     int scale;
-    double d;   /* FLT, DBL */
+    double d; /* FLT, DBL */
 } rl_num;
 
 /* The datatype of an encoded typed literal in the XSD namespace (the part

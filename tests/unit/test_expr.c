@@ -13,7 +13,9 @@ static const char *lookup(void *ctx, const char *name)
 {
     (void)ctx;
     if (!strcmp(name, "x")) return "Gzh\x1e检验科";
-    if (!strcmp(name, "n")) return "T" XSD "integer\x1e" "7";
+    if (!strcmp(name, "n"))
+        return "T" XSD "integer\x1e"
+               "7";
     if (!strcmp(name, "i")) return "Uurn:a";
     return NULL;
 }
@@ -39,10 +41,14 @@ static const char *eval(const char *text)
     }
     const char *v = NULL;
     s = rl_expr_eval(e, lookup, NULL, &v);
-    if (s != RL_OK) snprintf(result, sizeof result, "!eval%d", (int)s);
-    else if (!v) snprintf(result, sizeof result, "(unbound)");
-    else if (v[0] == 'L') snprintf(result, sizeof result, "%s", v + 1);
-    else if (v[0] == 'U') snprintf(result, sizeof result, "<%s>", v + 1);
+    if (s != RL_OK)
+        snprintf(result, sizeof result, "!eval%d", (int)s);
+    else if (!v)
+        snprintf(result, sizeof result, "(unbound)");
+    else if (v[0] == 'L')
+        snprintf(result, sizeof result, "%s", v + 1);
+    else if (v[0] == 'U')
+        snprintf(result, sizeof result, "<%s>", v + 1);
     else if (v[0] == 'G') {
         const char *sep = strchr(v, 0x1e);
         snprintf(result, sizeof result, "%s@%.*s", sep + 1, (int)(sep - v - 1), v + 1);
@@ -76,7 +82,7 @@ static void test_strings_are_characters(void)
     EXPECT("REGEX(\"ABC\", \"b\", \"i\")", "true^^boolean");
     EXPECT("REGEX(\"a.c\", \".\", \"q\")", "true^^boolean");
     EXPECT("REGEX(\"abc\", \"b\", \"z\")", "(unbound)"); /* no such flag */
-    EXPECT("REGEX(\"abc\", \"(\")", "(unbound)");      /* not a pattern */
+    EXPECT("REGEX(\"abc\", \"(\")", "(unbound)");        /* not a pattern */
     EXPECT("UCASE(\"abc\"@en)", "ABC@en");
     EXPECT("LCASE(\"ÀB\")", "àb");
     EXPECT("ENCODE_FOR_URI(\"检 a~\")", "%E6%A3%80%20a~");
@@ -115,7 +121,7 @@ static void test_numbers(void)
     EXPECT("?n * 1.5", "10.5^^decimal");
     EXPECT("?n - 10", "-3^^integer");
     EXPECT("-?n", "-7^^integer");
-    EXPECT("+\"3\"^^xsd:decimal", "!9"); /* xsd: undeclared here */
+    EXPECT("+\"3\"^^xsd:decimal", "!9");                                 /* xsd: undeclared here */
     EXPECT("PREFIX xsd: <" XSD "> +\"03\"^^xsd:decimal", "03^^decimal"); /* the number as written */
     EXPECT("ROUND(2.5)", "3.0^^decimal");
     EXPECT("ROUND(-2.5)", "-2.0^^decimal");
@@ -132,7 +138,11 @@ static void test_casts(void)
 {
     const char *p = "PREFIX xsd: <" XSD "> ";
     char q[256];
-#define CAST(e, want) do { snprintf(q, sizeof q, "%s%s", p, e); EXPECT(q, want); } while (0)
+#define CAST(e, want)                                                                              \
+    do {                                                                                           \
+        snprintf(q, sizeof q, "%s%s", p, e);                                                       \
+        EXPECT(q, want);                                                                           \
+    } while (0)
     CAST("xsd:integer(\"2.2\"^^xsd:decimal)", "2^^integer");
     CAST("xsd:integer(-2.7)", "-2^^integer");
     CAST("xsd:integer(1.0E2)", "100^^integer");
@@ -181,7 +191,8 @@ static void test_logic_and_comparison(void)
     EXPECT("IF(?missing, 1, 2)", "(unbound)");
     EXPECT("COALESCE(?missing, 1/0, \"d\")", "d");
     EXPECT("COALESCE()", "(unbound)");
-    EXPECT("\"2026-12-03T08:00:00+08:00\"^^<" XSD "dateTime> = \"2026-12-03T00:00:00Z\"^^<" XSD "dateTime>",
+    EXPECT("\"2026-12-03T08:00:00+08:00\"^^<" XSD "dateTime> = \"2026-12-03T00:00:00Z\"^^<" XSD
+           "dateTime>",
            "true^^boolean");
     EXPECT("sameTerm(2, 2.0)", "false^^boolean");
 }
@@ -203,7 +214,8 @@ static void test_terms(void)
     EXPECT("LANGMATCHES(\"en-US\", \"en\")", "true^^boolean");
     EXPECT("LANGMATCHES(\"en\", \"en-US\")", "false^^boolean");
     EXPECT("LANGMATCHES(\"fr\", \"*\")", "true^^boolean");
-    EXPECT("isIRI(?i) && isLITERAL(?x) && isNUMERIC(?n) && !isNUMERIC(\"1\") && !isBLANK(?i)", "true^^boolean");
+    EXPECT("isIRI(?i) && isLITERAL(?x) && isNUMERIC(?n) && !isNUMERIC(\"1\") && !isBLANK(?i)",
+           "true^^boolean");
     EXPECT("MD5(\"abc\")", "900150983cd24fb0d6963f7d28e17f72");
     EXPECT("SHA1(\"abc\")", "a9993e364706816aba3e25717850c26c9cd0d89d");
     EXPECT("MD5(?x)", "(unbound)"); /* only simple literals and xsd:string */
@@ -213,7 +225,11 @@ static void test_dates(void)
 {
     const char *d = "\"2010-12-21T15:38:02.5-08:00\"^^<" XSD "dateTime>";
     char q[256];
-#define DATE(fn, want) do { snprintf(q, sizeof q, "%s(%s)", fn, d); EXPECT(q, want); } while (0)
+#define DATE(fn, want)                                                                             \
+    do {                                                                                           \
+        snprintf(q, sizeof q, "%s(%s)", fn, d);                                                    \
+        EXPECT(q, want);                                                                           \
+    } while (0)
     DATE("YEAR", "2010^^integer");
     DATE("MONTH", "12^^integer");
     DATE("DAY", "21^^integer");
@@ -224,7 +240,8 @@ static void test_dates(void)
     DATE("TZ", "-08:00");
 #undef DATE
     EXPECT("TIMEZONE(\"2010-06-21T11:28:01Z\"^^<" XSD "dateTime>)", "PT0S^^dayTimeDuration");
-    EXPECT("TIMEZONE(\"2010-06-21T11:28:01+05:30\"^^<" XSD "dateTime>)", "PT5H30M^^dayTimeDuration");
+    EXPECT("TIMEZONE(\"2010-06-21T11:28:01+05:30\"^^<" XSD "dateTime>)",
+           "PT5H30M^^dayTimeDuration");
     EXPECT("TIMEZONE(\"2010-06-21T11:28:01\"^^<" XSD "dateTime>)", "(unbound)");
     EXPECT("TZ(\"2010-06-21T11:28:01\"^^<" XSD "dateTime>)", "");
     EXPECT("YEAR(\"2010\")", "(unbound)");
