@@ -291,9 +291,10 @@ static rl_status stage_next(rl_buf *cur, rl_buf *next, rl_status s)
     return s;
 }
 
-static rl_status proj_compute(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals, int n)
+static rl_status proj_compute(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals, int n,
+                              int *keep)
 {
-    return rl_proj_row(ctx, w, names, vals, n);
+    return rl_proj_row(ctx, w, names, vals, n, keep);
 }
 
 static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *out,
@@ -326,22 +327,9 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     if ((s = stage_next(&safe, &next, rl_guard_rewrite_bind_scope(text, &next, &rewritten, err, cap))) != RL_OK)
         return s;
     text = safe.data ? (const char *)safe.data : "";
-    /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
-     * snapshot rl_query_run pinned, which the query then runs in) */
-    rl_query_env senv = {st, opt};
-    rl_guard_env genv = {rl_query_rows, &senv, opt ? opt->path_max_pairs : 0, opt ? opt->path_max_depth : 0};
-    rl_buf_init(&next, (size_t)64 << 20);
-    if ((s = stage_next(&safe, &next, rl_guard_rewrite_patterns(text, &next, &genv, &rewritten, err, cap))) != RL_OK)
-        return s;
-    text = safe.data ? (const char *)safe.data : "";
-    /* GROUP BY, aggregates, a subquery's LIMIT: solved by rootline, handed
-     * to rasqal as BIND blocks (sparql_agg.h) */
-    rl_agg_env aenv = {rl_query_rows, rl_query_graphs, &senv, opt ? opt->agg_max_groups : 0, 0};
-    rl_buf_init(&next, (size_t)256 << 20);
-    if ((s = stage_next(&safe, &next, rl_agg_rewrite(text, &next, &aenv, &rewritten, err, cap))) != RL_OK) return s;
-    text = safe.data ? (const char *)safe.data : "";
-    /* the outermost projection's expressions: computed by rootline as the
-     * rows are written (sparql_proj.h) */
+    /* the outermost projection's expressions and FILTERs: computed by
+     * rootline as the rows are written (sparql_proj.h); planned on the
+     * user's own expressions, before the REGEX translation for rasqal */
     rl_proj *proj = NULL;
     rl_buf_init(&next, (size_t)64 << 20);
     if ((s = rl_proj_plan(text, base, &next, &proj, err, cap)) != RL_OK) {
@@ -352,9 +340,30 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     if (proj) stage_next(&safe, &next, RL_OK);
     else rl_buf_free(&next);
     text = safe.data ? (const char *)safe.data : "";
+    /* property paths, EXISTS, MINUS, BASE anywhere (measured in the
+     * snapshot rl_query_run pinned, which the query then runs in) */
+    rl_query_env senv = {st, opt};
+    rl_guard_env genv = {rl_query_rows, &senv, opt ? opt->path_max_pairs : 0, opt ? opt->path_max_depth : 0};
+    rl_buf_init(&next, (size_t)64 << 20);
+    if ((s = stage_next(&safe, &next, rl_guard_rewrite_patterns(text, &next, &genv, &rewritten, err, cap))) != RL_OK) {
+        rl_proj_free(proj);
+        return s;
+    }
+    text = safe.data ? (const char *)safe.data : "";
+    /* GROUP BY, aggregates, a subquery's LIMIT: solved by rootline, handed
+     * to rasqal as BIND blocks (sparql_agg.h) */
+    rl_agg_env aenv = {rl_query_rows, rl_query_graphs, &senv, opt ? opt->agg_max_groups : 0, 0};
+    rl_buf_init(&next, (size_t)256 << 20);
+    if ((s = stage_next(&safe, &next, rl_agg_rewrite(text, &next, &aenv, &rewritten, err, cap))) != RL_OK) {
+        rl_proj_free(proj);
+        return s;
+    }
+    text = safe.data ? (const char *)safe.data : "";
     if (opt && opt->explain) {
         fprintf(out, "%s\n", text);
-        if (proj) fprintf(out, "# rootline computes %zu projected expression(s) of this SELECT\n", rl_proj_count(proj));
+        if (proj)
+            fprintf(out, "# rootline computes %zu projected expression(s) and %zu FILTER(s) of this SELECT\n",
+                    rl_proj_count(proj), rl_proj_filters(proj));
         rl_proj_free(proj);
         rl_buf_free(&safe);
         return RL_OK;

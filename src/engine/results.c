@@ -213,10 +213,15 @@ static rl_status write_row(const char *const *names, rl_format fmt, FILE *out, i
             }
         } else if (fmt == RL_FMT_TSV) {
             if (i) fputc('\t', out);
-            if (v) {
+            if (v) { /* raptor leaves line ends and tabs raw: they would split the row */
                 size_t n;
                 unsigned char *s = raptor_term_to_counted_string(v, &n);
-                if (s) fwrite(s, 1, n, out);
+                for (size_t k = 0; s && k < n; k++) {
+                    if (s[k] == '\n') fputs("\\n", out);
+                    else if (s[k] == '\r') fputs("\\r", out);
+                    else if (s[k] == '\t') fputs("\\t", out);
+                    else fputc(s[k], out);
+                }
                 raptor_free_memory(s);
             }
         } else if (fmt == RL_FMT_TABLE) {
@@ -312,10 +317,17 @@ static rl_status write_bindings(librdf_world *world, librdf_query_results *res, 
         if (lim && lim->compute && all > 0) { /* every column, computed ones filled in */
             librdf_node *row[RL_MAX_VARS];
             for (int i = 0; i < all; i++) row[i] = librdf_query_results_get_binding_value(res, i);
-            st = lim->compute(lim->compute_ctx, world, all_names, row, all);
+            int keep = 1;
+            st = lim->compute(lim->compute_ctx, world, all_names, row, all, &keep);
             for (int i = 0; i < nv; i++) vals[i] = row[col[i]], row[col[i]] = NULL;
             for (int i = 0; i < all; i++)
                 if (row[i]) librdf_free_node(row[i]);
+            if (st == RL_OK && keep != 1) { /* filtered out, or past the LIMIT */
+                for (int i = 0; i < nv; i++)
+                    if (vals[i]) librdf_free_node(vals[i]);
+                if (keep < 0) break;
+                continue;
+            }
             if (st != RL_OK) {
                 rl_errorf(err, cap, st, "computing a projected expression failed");
                 for (int i = 0; i < nv; i++)

@@ -58,8 +58,10 @@ typedef struct rl_write_limits {
     const char *const *var_names;
     /* when set, called on every solution before it is written, with all
      * columns (hidden ones too); it may replace vals[i] (freeing what was
-     * there).  Its error ends the output with that error. */
-    rl_status (*compute)(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals, int n);
+     * there) and sets *keep: 1 write the solution, 0 skip it, -1 stop (no
+     * more solutions).  Its error ends the output with that error. */
+    rl_status (*compute)(void *ctx, librdf_world *w, const char *const *names, librdf_node **vals,
+                         int n, int *keep);
     void *compute_ctx;
 } rl_write_limits;
 

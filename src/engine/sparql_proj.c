@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ITEMS 256 /* projection items */
+#define MAX_ITEMS 256  /* projection items */
+#define MAX_FILTERS 64 /* FILTERs of the outermost group */
 
 typedef struct item {
     size_t a, b;   /* tokens of "(" .. ")" */
@@ -29,9 +30,20 @@ typedef struct input {
     int col;
 } input;
 
+typedef struct filt {
+    size_t a, b; /* the tokens FILTER .. its last */
+    rl_expr *e;
+} filt;
+
 struct rl_proj {
     item it[MAX_ITEMS];
     size_t nit, taken;
+    filt f[MAX_FILTERS];
+    size_t nf;
+    int star;               /* SELECT * */
+    uint64_t offset, limit; /* taken from rasqal with the FILTERs */
+    int limited;
+    uint64_t passed; /* solutions the FILTERs kept so far */
     input *in;
     size_t nin;
     int resolved;
@@ -51,6 +63,11 @@ size_t rl_proj_count(const rl_proj *p)
     return p ? p->taken : 0;
 }
 
+size_t rl_proj_filters(const rl_proj *p)
+{
+    return p ? p->nf : 0;
+}
+
 void rl_proj_free(rl_proj *p)
 {
     if (!p) return;
@@ -58,6 +75,8 @@ void rl_proj_free(rl_proj *p)
         rl_expr_free(p->it[i].e);
         free(p->it[i].alias);
     }
+    for (size_t i = 0; i < p->nf; i++)
+        rl_expr_free(p->f[i].e);
     for (size_t i = 0; i < p->nin; i++) {
         free(p->in[i].name);
         free(p->in[i].hidden);
@@ -101,7 +120,7 @@ static rl_status input_add(rl_proj *p, const char *name, const rl_toks *tk, size
     x->col = -1;
     if (!(x->name = strdup(name))) return RL_ERR_NOMEM;
     p->nin++;
-    int projected = 0; /* a plain ?name item, or an item's AS ?name */
+    int projected = p->star; /* SELECT *, a plain ?name item, or an item's AS ?name */
     for (size_t i = pa; i < pb; i++) {
         if (rl_tok_is(&tk->v[i], "(")) {
             size_t c = rl_toks_close(tk->v, tk->n, i);
@@ -119,7 +138,88 @@ static rl_status input_add(rl_proj *p, const char *name, const rl_toks *tk, size
     return RL_OK;
 }
 
-/* The plan itself: which items are taken and what rasqal gets. */
+/* Whether a FILTER's tokens use a function rasqal gets wrong (sparql_expr.h
+ * says how): only those FILTERs are taken from rasqal, which otherwise
+ * filters before it sorts. */
+static int filter_wanted(const rl_tok *t, size_t a, size_t b)
+{
+    static const char *const wrong[] = {"REGEX",    "REPLACE", "SUBSTR", "STRLEN",
+                                        "UCASE",    "LCASE",   "STRBEFORE", "STRAFTER",
+                                        "IRI",      "URI",     "CONCAT", "ENCODE_FOR_URI"};
+    for (size_t i = a; i < b; i++) {
+        if ((t[i].kind == RL_TOK_IRI || t[i].kind == RL_TOK_PNAME) && i + 1 < b &&
+            rl_tok_is(&t[i + 1], "("))
+            return 1; /* a cast */
+        for (size_t k = 0; t[i].kind == RL_TOK_NAME && k < sizeof wrong / sizeof *wrong; k++)
+            if (rl_tok_is(&t[i], wrong[k])) return 1;
+    }
+    return 0;
+}
+
+/* The FILTERs directly in the outermost group (wo, wc) that rootline
+ * evaluates, marked in skip, and the query's LIMIT / OFFSET, which must then
+ * follow them. */
+static rl_status plan_filters(rl_proj *p, const rl_toks *tk, const rl_prologue *pro, size_t wo,
+                              size_t wc, char *skip)
+{
+    const rl_tok *t = tk->v;
+    size_t n = tk->n;
+    for (size_t k = wo + 1; k < wc && p->nf < MAX_FILTERS; k++) {
+        if (rl_tok_is(&t[k], "{") || rl_tok_is(&t[k], "(") || rl_tok_is(&t[k], "[")) {
+            k = rl_toks_close(t, n, k); /* not directly in the group */
+            continue;
+        }
+        if (!rl_tok_is(&t[k], "FILTER") || k + 2 >= wc) continue;
+        size_t ea, eb, last;
+        if (rl_tok_is(&t[k + 1], "("))
+            last = rl_toks_close(t, n, k + 1), ea = k + 2, eb = last;
+        else if (rl_tok_is(&t[k + 2], "("))
+            last = rl_toks_close(t, n, k + 2), ea = k + 1, eb = last + 1;
+        else
+            continue;
+        if (last >= wc) break;
+        if (filter_wanted(t, ea, eb)) {
+            char err[128];
+            rl_expr *e = NULL;
+            rl_status s = rl_expr_parse(t, ea, eb, pro, &e, err, sizeof err);
+            if (s == RL_ERR_NOMEM) return s;
+            if (s == RL_OK) p->f[p->nf].a = k, p->f[p->nf].b = last, p->f[p->nf++].e = e;
+        }
+        k = last;
+    }
+    for (size_t k = wc + 1; k < n && p->nf; k++)
+        if (rl_tok_is(&t[k], "VALUES")) { /* joined after the FILTERs: they stay rasqal's */
+            for (size_t i = 0; i < p->nf; i++)
+                rl_expr_free(p->f[i].e);
+            p->nf = 0;
+        }
+    if (!p->nf) return RL_OK;
+    /* LIMIT / OFFSET after the group: applied after the FILTERs, by rootline */
+    for (size_t k = wc + 1; k < n; k++) {
+        int lim = rl_tok_is(&t[k], "LIMIT"), off = rl_tok_is(&t[k], "OFFSET");
+        if (!lim && !off) continue;
+        char *end = NULL;
+        unsigned long long v =
+            k + 1 < n && t[k + 1].kind == RL_TOK_NUMBER ? strtoull(t[k + 1].p, &end, 10) : 0;
+        if (!end || end != t[k + 1].p + t[k + 1].n) { /* not a plain integer: rasqal's FILTERs */
+            for (size_t i = 0; i < p->nf; i++)
+                rl_expr_free(p->f[i].e);
+            p->nf = 0;
+            return RL_OK;
+        }
+        if (lim) p->limit = v, p->limited = 1;
+        else p->offset = v;
+        skip[k] = skip[k + 1] = 1;
+    }
+    for (size_t i = 0; i < p->nf; i++) {
+        for (size_t k = p->f[i].a; k <= p->f[i].b; k++)
+            skip[k] = 1;
+        if (p->f[i].b + 1 < wc && rl_tok_is(&t[p->f[i].b + 1], ".")) skip[p->f[i].b + 1] = 1;
+    }
+    return RL_OK;
+}
+
+/* The plan itself: which items and FILTERs are taken and what rasqal gets. */
 static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char *base, rl_buf *out,
                       int *any)
 {
@@ -130,11 +230,10 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     *any = 0;
     if (i >= n || !rl_tok_is(&t[i], "SELECT")) return RL_OK;
     size_t pa = ++i;
-    if (i < n &&
-        (rl_tok_is(&t[i], "DISTINCT") || rl_tok_is(&t[i], "REDUCED") || rl_tok_is(&t[i], "*")))
-        return RL_OK;
+    if (i < n && (rl_tok_is(&t[i], "DISTINCT") || rl_tok_is(&t[i], "REDUCED"))) return RL_OK;
+    if (i < n && rl_tok_is(&t[i], "*")) p->star = 1, i++;
     /* the items */
-    while (i < n) {
+    while (i < n && !p->star) {
         if (t[i].kind == RL_TOK_VAR) {
             i++;
             continue;
@@ -152,7 +251,10 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
         i = c + 1;
     }
     size_t pb = i;
-    if (!p->nit) return RL_OK;
+    static const char *const aggs[] = {"COUNT", "SUM", "AVG", "MIN", "MAX", "SAMPLE", "GROUP_CONCAT"};
+    for (size_t k = pa; k < pb; k++) /* an aggregate query: grouping (sparql_agg.c) comes first */
+        for (size_t j = 0; t[k].kind == RL_TOK_NAME && j < sizeof aggs / sizeof *aggs; j++)
+            if (rl_tok_is(&t[k], aggs[j])) return RL_OK;
     /* the WHERE group and what follows it */
     while (i < n && !rl_tok_is(&t[i], "{"))
         i++;
@@ -160,13 +262,16 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
     if (wo >= n || wc >= n) return RL_OK;
     for (size_t k = wc + 1; k < n; k++)
         if (rl_tok_is(&t[k], "GROUP") || rl_tok_is(&t[k], "HAVING")) return RL_OK;
-    for (size_t k = 0; k < p->nit; k++) {
+    char *skip = calloc(n + 1, 1); /* 1: left out of rasqal's text, 2: written alone */
+    if (!skip) return RL_ERR_NOMEM;
+    rl_status s = plan_filters(p, tk, &pro, wo, wc, skip);
+    for (size_t k = 0; k < p->nit && s == RL_OK; k++) {
         item *x = &p->it[k];
         if (!x->e) continue;
-        if (!(x->alias = strndup(t[x->var].p + 1, t[x->var].n - 1))) return RL_ERR_NOMEM;
-        if (mentions(t, wo, n, x->alias)) untake(x);
+        if (!(x->alias = strndup(t[x->var].p + 1, t[x->var].n - 1))) s = RL_ERR_NOMEM;
+        else if (mentions(t, wo, n, x->alias)) untake(x);
     }
-    for (int changed = 1; changed;) { /* an item rasqal evaluates must not read a taken one */
+    for (int changed = 1; changed && s == RL_OK;) { /* an item rasqal evaluates must not read a taken one */
         changed = 0;
         for (size_t k = 0; k < p->nit; k++) {
             if (p->it[k].e) continue;
@@ -175,38 +280,45 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
                     untake(&p->it[j]), changed = 1;
         }
     }
-    for (size_t k = 0; k < p->nit; k++) {
-        item *x = &p->it[k];
-        if (!x->e) continue;
-        p->taken++;
-        for (size_t v = 0; v < rl_expr_var_count(x->e); v++) {
-            rl_status s = input_add(p, rl_expr_var(x->e, v), tk, pa, pb);
-            if (s != RL_OK) return s;
-        }
+    for (size_t k = 0; k < p->nit + p->nf && s == RL_OK; k++) {
+        rl_expr *e = k < p->nit ? p->it[k].e : p->f[k - p->nit].e;
+        if (!e) continue;
+        if (k < p->nit) p->taken++;
+        for (size_t v = 0; v < rl_expr_var_count(e) && s == RL_OK; v++)
+            s = input_add(p, rl_expr_var(e, v), tk, pa, pb);
     }
-    if (!p->taken) return RL_OK;
+    if (s != RL_OK || (!p->taken && !p->nf)) {
+        free(skip);
+        return s;
+    }
     /* rasqal's query: the text with each taken item as its bare variable,
-     * and the hidden inputs before the end of the projection */
+     * the hidden inputs before the end of the projection, and neither the
+     * taken FILTERs nor the LIMIT / OFFSET they moved */
+    for (size_t k = 0; k < p->nit; k++)
+        if (p->it[k].e)
+            for (size_t j = p->it[k].a; j <= p->it[k].b; j++)
+                skip[j] = j == p->it[k].var ? 2 : 1;
     rl_buf_clear(out);
-    const char *from = in;
-    rl_status s = RL_OK;
-    for (size_t k = 0; k < p->nit && s == RL_OK; k++) {
-        item *x = &p->it[k];
-        if (!x->e) continue;
-        if ((s = rl_buf_append(out, from, (size_t)(t[x->a].p - from))) == RL_OK &&
-            (s = rl_buf_puts(out, " ")) == RL_OK)
-            s = rl_buf_append(out, t[x->var].p, t[x->var].n);
-        from = t[x->b].p + 1;
+    const char *prev = in;
+    for (size_t k = 0; k <= n && s == RL_OK; k++) {
+        const char *at = k < n ? t[k].p : in + strlen(in);
+        if (k == pb) { /* the hidden inputs */
+            if ((s = rl_buf_append(out, prev, (size_t)(at - prev))) != RL_OK) break;
+            prev = at;
+            for (size_t v = 0; v < p->nin && s == RL_OK; v++)
+                if (p->in[v].hidden)
+                    s = rl_buf_printf(out, " (?%s AS ?%s) ", p->in[v].name, p->in[v].hidden);
+        }
+        if (k == n || !skip[k]) continue;
+        if ((s = rl_buf_append(out, prev, (size_t)(at - prev))) != RL_OK) break;
+        if (skip[k] == 2 && (s = rl_buf_puts(out, " ")) == RL_OK)
+            s = rl_buf_append(out, t[k].p, t[k].n);
+        prev = t[k].p + t[k].n;
     }
-    const char *end = pb < n ? t[pb].p : in + strlen(in);
-    if (s == RL_OK) s = rl_buf_append(out, from, (size_t)(end - from));
-    for (size_t k = 0; k < p->nin && s == RL_OK; k++)
-        if (p->in[k].hidden)
-            s = rl_buf_printf(out, " (?%s AS ?%s)", p->in[k].name, p->in[k].hidden);
-    if (s == RL_OK) s = rl_buf_puts(out, " ");
-    if (s == RL_OK) s = rl_buf_puts(out, end);
+    if (s == RL_OK) s = rl_buf_puts(out, prev);
     if (s == RL_OK) s = rl_buf_append(out, "", 1);
     if (s == RL_OK) *any = 1;
+    free(skip);
     return s;
 }
 
@@ -290,9 +402,10 @@ static rl_status column_set(rl_proj *p, int c, const char *v)
 }
 
 rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals,
-                      int n)
+                      int n, int *keep)
 {
     p->w = w, p->names = names, p->vals = vals, p->n = n, p->st = RL_OK;
+    *keep = 1;
     if (!p->resolved) {
         if (!(p->enc = calloc((size_t)n + 1, sizeof *p->enc)) ||
             !(p->have = calloc((size_t)n + 1, sizeof *p->have)))
@@ -308,6 +421,27 @@ rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, lib
     }
     if (n != p->ncols) return RL_ERR_INTERNAL;
     memset(p->have, 0, (size_t)n * sizeof *p->have);
+    for (size_t i = 0; i < p->nf; i++) { /* the FILTERs: an error is false */
+        const char *v;
+        rl_status s = rl_expr_eval(p->f[i].e, lookup, p, &v);
+        if (s == RL_OK) s = p->st;
+        if (s != RL_OK) return s;
+        if (rl_expr_ebv(v) != 1) {
+            *keep = 0;
+            return RL_OK;
+        }
+    }
+    if (p->nf) { /* then OFFSET and LIMIT */
+        p->passed++;
+        if (p->passed <= p->offset) {
+            *keep = 0;
+            return RL_OK;
+        }
+        if (p->limited && p->passed > p->offset + p->limit) {
+            *keep = -1;
+            return RL_OK;
+        }
+    }
     for (size_t i = 0; i < p->nit; i++) {
         item *x = &p->it[i];
         if (!x->e || x->col < 0) continue;

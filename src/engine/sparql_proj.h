@@ -9,8 +9,18 @@
  * result writer then calls rl_proj_row on every solution, which computes
  * the ?v columns in projection order.
  *
+ * FILTERs directly in the outermost group that use a function rasqal gets
+ * wrong (REGEX, REPLACE, SUBSTR, STRLEN, UCASE, LCASE, STRBEFORE, STRAFTER,
+ * IRI, CONCAT, ENCODE_FOR_URI, casts) are taken too: rasqal's query loses
+ * them and the LIMIT / OFFSET, which rl_proj_row applies after them.  Not
+ * when a VALUES follows the group (it is joined after the FILTERs).
+ *
+ * The plan is made on the user's text (before the pattern rewrite turns
+ * XPath regular expressions into rasqal's POSIX ones).
+ *
  * An item stays rasqal's when: the query is not a SELECT, has DISTINCT or
- * REDUCED (which must see the computed values), GROUP BY or HAVING; ORDER BY
+ * REDUCED (which must see the computed values), GROUP BY, HAVING or an
+ * aggregate in its projection; ORDER BY
  * or an expression rasqal evaluates names the item's variable; or the
  * expression holds a form sparql_expr leaves to rasqal.
  *
@@ -33,16 +43,20 @@ typedef struct rl_proj rl_proj;
 rl_status rl_proj_plan(const char *in, const char *base, rl_buf *out, rl_proj **out_plan, char *err,
                        size_t cap);
 
-/* Computes the planned columns of one solution: names[i] and vals[i]
- * (NULL: unbound) are all n columns of the result, hidden ones included.
- * Replaces vals[k] of each planned column (freeing what was there) with its
- * value, or NULL when the expression has none.  RL_ERR_NOMEM /
- * RL_ERR_LIMIT only. */
+/* Computes one solution: names[i] and vals[i] (NULL: unbound) are all n
+ * columns of the result, hidden ones included.  First the planned FILTERs
+ * (*keep = 0 when one is not true, which drops the solution), then the
+ * OFFSET and LIMIT they took from rasqal (*keep = 0 before the offset, -1
+ * past the limit: no more solutions are wanted), then the planned columns:
+ * vals[k] of each (freed first) becomes its value, or NULL when the
+ * expression has none.  *keep = 1 otherwise.  RL_ERR_NOMEM / RL_ERR_LIMIT
+ * only. */
 rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, librdf_node **vals,
-                      int n);
+                      int n, int *keep);
 
-/* How many items the plan evaluates (for --explain). */
+/* How many items and FILTERs the plan evaluates (for --explain). */
 size_t rl_proj_count(const rl_proj *p);
+size_t rl_proj_filters(const rl_proj *p);
 
 /* Frees a plan; NULL is a no-op. */
 void rl_proj_free(rl_proj *p);

@@ -379,6 +379,19 @@ static void test_projection(void)
            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT ?k (SUM(xsd:integer(?m / 2)) AS ?n) { ?s ex:member ?m } "
            "GROUP BY (xsd:integer(?m / 2) AS ?k)",
            "?k\t?n\n\"0\"\t\"0\"\n\"1\"\t\"3\"\n");
+    /* FILTERs of the outermost group with a function rasqal gets wrong; the
+     * LIMIT / OFFSET after them; CONCAT of a call (refused when rasqal's) */
+    expect(st,
+           "SELECT ?c { { BIND(\"\\u68c0\\u9a8c\" AS ?c) } UNION { BIND(\"ab\" AS ?c) } "
+           "FILTER(REGEX(?c, \"^.\\u9a8c$\")) }",
+           "?c\n\"\\u68C0\\u9A8C\"\n");
+    expect(st,
+           "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT ?m { ?s ex:member ?m "
+           "FILTER(xsd:integer(STR(?m)) > 1) } ORDER BY ?m OFFSET 1 LIMIT 2",
+           "?m\n\"2\"\n\"3\"\n");
+    expect(st, "SELECT ?s { ?s ex:q ?o FILTER(CONCAT(STR(?o), \"x\") = \"1x\") }", "?s\nex:a\n");
+    /* TSV: a line end or tab inside a literal is escaped, never raw */
+    expect(st, "SELECT ?v { BIND(\"a\\nb\\tc\" AS ?v) }", "?v\n\"a\\nb\\tc\"\n");
     /* a BIND sees only its own group: ?o is bound outside it (W3C bind07) */
     expect(st, "SELECT ?s ?z { ?s ex:q ?o { BIND(?o AS ?z) } UNION { BIND(1 AS ?z) } }",
            "?s\t?z\nex:a\t\nex:a\t\"1\"\nex:b\t\nex:b\t\"1\"\n");
@@ -394,8 +407,9 @@ static void test_projection(void)
     CU_ASSERT_EQUAL(rl_query_run(st, "SELECT ?s (STRLEN(?s) AS ?n) { ?s ?p ?o }", RL_FMT_TSV, f, &o, NULL, err, sizeof err),
                     RL_OK);
     fclose(f);
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "SELECT ?s  ?n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "rootline computes 1 projected expression"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "SELECT ?s    ?n {"));
+    CU_ASSERT_PTR_NULL(strstr(text, "STRLEN"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "rootline computes 1 projected expression(s) and 0 FILTER(s)"));
     free(text);
     rl_store_free(st);
 }
