@@ -17,6 +17,11 @@
  * | CONCAT(..., f(x), ...)  (a function   | use-after-free: heap garbage   | refused (400):     |
  * |   call or expression as an argument)  | in the result                  | BIND it to a       |
  * |                                       |                                | variable first     |
+ * |                                       |                                | (in the projection |
+ * |                                       |                                | or an outermost    |
+ * |                                       |                                | FILTER rootline    |
+ * |                                       |                                | computes it:       |
+ * |                                       |                                | sparql_proj.h)     |
  * | SERVICE <url> { ... }                 | fetches the URL itself (SSRF)  | refused (400)      |
  * | DESCRIBE <iri> / DESCRIBE ?x WHERE .. | librdf cannot run it           | CONSTRUCT of every |
  * |                                       |                                | triple with it as  |
