@@ -139,8 +139,8 @@ static rl_status query_check(rl_store *st, const char *text, const char *base, i
     if (service)
         s = rl_errorf(err, cap, RL_ERR_UNSUPPORTED,
                       "SERVICE is refused: rootline does not fetch remote endpoints");
-    else
-        s = rl_guard_check(q, err, cap);
+    else if ((s = rl_guard_check(q, err, cap)) == RL_OK)
+        s = rl_guard_check_text(text, err, cap);
 out:
     if (bu) raptor_free_uri(bu);
     rasqal_free_query(q);
@@ -362,8 +362,8 @@ static rl_status query_run(rl_store *st, const char *text, rl_format fmt, FILE *
     if (opt && opt->explain) {
         fprintf(out, "%s\n", text);
         if (proj)
-            fprintf(out, "# rootline computes %zu projected expression(s) and %zu FILTER(s) of this SELECT\n",
-                    rl_proj_count(proj), rl_proj_filters(proj));
+            fprintf(out, "# rootline computes %zu projected expression(s), %zu FILTER(s) and %zu BIND(s) of this SELECT\n",
+                    rl_proj_count(proj), rl_proj_filters(proj), rl_proj_binds(proj));
         rl_proj_free(proj);
         rl_buf_free(&safe);
         return RL_OK;

@@ -321,8 +321,12 @@ static int expr_col(ag *g, sel *x, size_t a, size_t b, const char *col)
     x->cex[c] = e, x->ncex++;
     for (size_t i = 0; i < rl_expr_var_count(e); i++) {
         const char *v = rl_expr_var(e, i);
-        char *nm = dup(g, "?", 1 + strlen(v));
-        if (!nm) return -1;
+        char *nm = rl_arena_alloc(g->ar, strlen(v) + 2);
+        if (!nm) {
+            if (g->st == RL_OK) g->st = limit_bytes(g);
+            return -1;
+        }
+        nm[0] = '?';
         strcpy(nm + 1, v);
         if (col_add(g, x, nm) < 0) return -1;
     }

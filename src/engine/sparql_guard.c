@@ -732,6 +732,51 @@ static int visit_gp(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
     return 0;
 }
 
+static const char concat_refusal[] =
+    "CONCAT with a function call or expression as an argument is refused: the "
+    "SPARQL engine returns corrupted memory for it; BIND the argument to a "
+    "variable first, e.g. BIND(LCASE(?n) AS ?l) ... CONCAT(?a, ?l)";
+
+/* Whether t[a..b) is one plain term: a variable, number, IRI, prefixed
+ * name, true / false, or a string with its tag or datatype. */
+static int plain_term(const rl_tok *t, size_t a, size_t b)
+{
+    if (b == a + 1)
+        return t[a].kind == RL_TOK_VAR || t[a].kind == RL_TOK_NUMBER || t[a].kind == RL_TOK_IRI ||
+               t[a].kind == RL_TOK_PNAME || t[a].kind == RL_TOK_STRING || rl_tok_is(&t[a], "true") ||
+               rl_tok_is(&t[a], "false");
+    if (t[a].kind != RL_TOK_STRING) return 0;
+    if (b == a + 2) return t[a + 1].kind == RL_TOK_LANG;
+    return b == a + 3 && rl_tok_is(&t[a + 1], "^^") && (t[a + 2].kind == RL_TOK_IRI || t[a + 2].kind == RL_TOK_PNAME);
+}
+
+rl_status rl_guard_check_text(const char *text, char *err, size_t cap)
+{
+    if (!strcasestr(text, "CONCAT")) return RL_OK;
+    rl_toks toks = {0};
+    if (rl_lex(text, &toks, 0, err, cap) != RL_OK) { /* rasqal will say what is wrong */
+        if (cap) err[0] = 0;
+        return RL_OK;
+    }
+    rl_status st = RL_OK;
+    const rl_tok *t = toks.v;
+    for (size_t i = 0; i + 1 < toks.n && st == RL_OK; i++) {
+        if (t[i].kind != RL_TOK_NAME || !rl_tok_is(&t[i], "CONCAT") || !rl_tok_is(&t[i + 1], "(")) continue;
+        size_t c = rl_toks_close(t, toks.n, i + 1), a = i + 2;
+        for (size_t k = a; k <= c && k < toks.n && st == RL_OK; k++) {
+            if (k < c && !rl_tok_is(&t[k], ",")) {
+                if (rl_tok_is(&t[k], "(") || rl_tok_is(&t[k], "[") || rl_tok_is(&t[k], "{")) k = rl_toks_close(t, toks.n, k);
+                continue;
+            }
+            if (k > a && !plain_term(t, a, k)) st = RL_ERR_UNSUPPORTED;
+            a = k + 1;
+        }
+    }
+    if (st != RL_OK) snprintf(err, cap, "%s", concat_refusal);
+    rl_toks_free(&toks);
+    return st;
+}
+
 rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap)
 {
     scan s = {0};
@@ -745,9 +790,7 @@ rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap)
     for (int i = 0; rasqal_query_get_group_condition(q, i); i++) scan_expr(&s, rasqal_query_get_group_condition(q, i));
     for (int i = 0; rasqal_query_get_having_condition(q, i); i++) scan_expr(&s, rasqal_query_get_having_condition(q, i));
     if (s.concat_call) {
-        snprintf(err, cap, "CONCAT with a function call or expression as an argument is refused: the "
-                           "SPARQL engine returns corrupted memory for it; BIND the argument to a "
-                           "variable first, e.g. BIND(LCASE(?n) AS ?l) ... CONCAT(?a, ?l)");
+        snprintf(err, cap, "%s", concat_refusal);
         return RL_ERR_UNSUPPORTED;
     }
     return RL_OK;

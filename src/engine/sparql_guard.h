@@ -150,4 +150,9 @@ rl_status rl_guard_rewrite_patterns(const char *in, rl_buf *out, const rl_guard_
  * with a message saying what to write instead. */
 rl_status rl_guard_check(rasqal_query *q, char *err, size_t cap);
 
+/* The same refusal of CONCAT with a call or expression as an argument, read
+ * from the text rasqal is about to get: rasqal's own visitor does not report
+ * every FILTER (one after a BIND in a nested group was missed). */
+rl_status rl_guard_check_text(const char *text, char *err, size_t cap);
+
 #endif

@@ -35,7 +35,15 @@ typedef struct filt {
     rl_expr *e;
 } filt;
 
+typedef struct bnd {
+    size_t a, b; /* the tokens BIND .. ")" */
+    rl_expr *e;  /* NULL: rasqal's */
+    char *var;   /* the AS variable's name */
+} bnd;
+
 struct rl_proj {
+    bnd bd[MAX_FILTERS];
+    size_t nb, binds;
     item it[MAX_ITEMS];
     size_t nit, taken;
     filt f[MAX_FILTERS];
@@ -68,6 +76,11 @@ size_t rl_proj_filters(const rl_proj *p)
     return p ? p->nf : 0;
 }
 
+size_t rl_proj_binds(const rl_proj *p)
+{
+    return p ? p->binds : 0;
+}
+
 void rl_proj_free(rl_proj *p)
 {
     if (!p) return;
@@ -77,6 +90,10 @@ void rl_proj_free(rl_proj *p)
     }
     for (size_t i = 0; i < p->nf; i++)
         rl_expr_free(p->f[i].e);
+    for (size_t i = 0; i < p->nb; i++) {
+        rl_expr_free(p->bd[i].e);
+        free(p->bd[i].var);
+    }
     for (size_t i = 0; i < p->nin; i++) {
         free(p->in[i].name);
         free(p->in[i].hidden);
@@ -219,6 +236,68 @@ static rl_status plan_filters(rl_proj *p, const rl_toks *tk, const rl_prologue *
     return RL_OK;
 }
 
+/* Whether a variable token `name` occurs in t[a..b) outside the taken
+ * FILTERs and BINDs. */
+static int mentioned_outside(const rl_proj *p, const rl_tok *t, size_t a, size_t b, const char *name)
+{
+    for (size_t i = a; i < b; i++) {
+        for (size_t k = 0; k < p->nf; k++)
+            if (i >= p->f[k].a && i <= p->f[k].b) i = p->f[k].b + 1;
+        for (size_t k = 0; k < p->nb; k++)
+            if (p->bd[k].e && i >= p->bd[k].a && i <= p->bd[k].b) i = p->bd[k].b + 1;
+        if (i < b && tok_names(&t[i], name)) return 1;
+    }
+    return 0;
+}
+
+/* The BINDs at the end of the outermost group (only BINDs and FILTERs
+ * after them) that rootline evaluates: rasqal drops a solution whose BIND
+ * fails, where SPARQL leaves the variable unbound.  One stays rasqal's when
+ * anything rasqal evaluates reads its variable. */
+static rl_status plan_binds(rl_proj *p, const rl_toks *tk, const rl_prologue *pro, size_t wo,
+                            size_t wc)
+{
+    const rl_tok *t = tk->v;
+    size_t n = tk->n, tail = wo + 1;
+    if (p->star) return RL_OK; /* the variable would need a column of its own */
+    for (size_t k = wo + 1; k < wc; k++) { /* where the trailing BINDs and FILTERs begin */
+        size_t e = k;
+        if ((rl_tok_is(&t[k], "BIND") || rl_tok_is(&t[k], "FILTER")) && k + 1 < wc) {
+            e = rl_tok_is(&t[k + 1], "(") ? rl_toks_close(t, n, k + 1) : k + 2 < wc ? rl_toks_close(t, n, k + 2) : k;
+            k = e;
+            continue;
+        }
+        if (rl_tok_is(&t[k], ".")) continue;
+        if (rl_tok_is(&t[k], "{") || rl_tok_is(&t[k], "(") || rl_tok_is(&t[k], "[")) e = rl_toks_close(t, n, k);
+        k = e, tail = e + 1;
+    }
+    for (size_t k = tail; k < wc && p->nb < MAX_FILTERS; k++) {
+        if (!rl_tok_is(&t[k], "BIND") || !rl_tok_is(&t[k + 1], "(")) continue;
+        size_t c = rl_toks_close(t, n, k + 1);
+        if (c >= wc || c < k + 5 || !rl_tok_is(&t[c - 2], "AS") || t[c - 1].kind != RL_TOK_VAR) break;
+        bnd *x = &p->bd[p->nb++];
+        x->a = k, x->b = c;
+        if (!(x->var = strndup(t[c - 1].p + 1, t[c - 1].n - 1))) return RL_ERR_NOMEM;
+        char err[128];
+        rl_status s = rl_expr_parse(t, k + 2, c - 2, pro, &x->e, err, sizeof err);
+        if (s == RL_ERR_NOMEM) return s;
+        k = c;
+    }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t k = 0; k < p->nb; k++) {
+            bnd *x = &p->bd[k];
+            int read = x->e && mentioned_outside(p, t, wo, n, x->var);
+            for (size_t j = 0; x->e && !read && j < p->nit; j++) /* an item rasqal evaluates */
+                read = !p->it[j].e && mentions(t, p->it[j].ea, p->it[j].eb, x->var);
+            if (read) rl_expr_free(x->e), x->e = NULL, changed = 1;
+        }
+    }
+    for (size_t k = 0; k < p->nb; k++)
+        p->binds += p->bd[k].e != NULL;
+    return RL_OK;
+}
+
 /* The plan itself: which items and FILTERs are taken and what rasqal gets. */
 static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char *base, rl_buf *out,
                       int *any)
@@ -280,14 +359,19 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
                     untake(&p->it[j]), changed = 1;
         }
     }
-    for (size_t k = 0; k < p->nit + p->nf && s == RL_OK; k++) {
-        rl_expr *e = k < p->nit ? p->it[k].e : p->f[k - p->nit].e;
+    if (s == RL_OK) s = plan_binds(p, tk, &pro, wo, wc);
+    for (size_t k = 0; k < p->nb && s == RL_OK; k++)
+        if (p->bd[k].e) s = input_add(p, p->bd[k].var, tk, pa, pb); /* the column it fills */
+    for (size_t k = 0; k < p->nit + p->nf + p->nb && s == RL_OK; k++) {
+        rl_expr *e = k < p->nit          ? p->it[k].e
+                     : k < p->nit + p->nf ? p->f[k - p->nit].e
+                                          : p->bd[k - p->nit - p->nf].e;
         if (!e) continue;
         if (k < p->nit) p->taken++;
         for (size_t v = 0; v < rl_expr_var_count(e) && s == RL_OK; v++)
             s = input_add(p, rl_expr_var(e, v), tk, pa, pb);
     }
-    if (s != RL_OK || (!p->taken && !p->nf)) {
+    if (s != RL_OK || (!p->taken && !p->nf && !p->binds)) {
         free(skip);
         return s;
     }
@@ -298,6 +382,12 @@ static rl_status plan(rl_proj *p, const char *in, const rl_toks *tk, const char 
         if (p->it[k].e)
             for (size_t j = p->it[k].a; j <= p->it[k].b; j++)
                 skip[j] = j == p->it[k].var ? 2 : 1;
+    for (size_t k = 0; k < p->nb; k++)
+        if (p->bd[k].e) {
+            for (size_t j = p->bd[k].a; j <= p->bd[k].b; j++)
+                skip[j] = 1;
+            if (p->bd[k].b + 1 < wc && rl_tok_is(&t[p->bd[k].b + 1], ".")) skip[p->bd[k].b + 1] = 1;
+        }
     rl_buf_clear(out);
     const char *prev = in;
     for (size_t k = 0; k <= n && s == RL_OK; k++) {
@@ -421,6 +511,18 @@ rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, lib
     }
     if (n != p->ncols) return RL_ERR_INTERNAL;
     memset(p->have, 0, (size_t)n * sizeof *p->have);
+    for (size_t i = 0; i < p->nb; i++) { /* the trailing BINDs, in order: an error leaves it unbound */
+        const bnd *x = &p->bd[i];
+        if (!x->e) continue;
+        int c = -1;
+        for (size_t k = 0; k < p->nin && c < 0; k++)
+            if (!strcmp(p->in[k].name, x->var)) c = p->in[k].col;
+        const char *v;
+        rl_status s = rl_expr_eval(x->e, lookup, p, &v);
+        if (s == RL_OK) s = p->st;
+        if (s == RL_OK && c >= 0) s = column_set(p, c, v);
+        if (s != RL_OK) return s;
+    }
     for (size_t i = 0; i < p->nf; i++) { /* the FILTERs: an error is false */
         const char *v;
         rl_status s = rl_expr_eval(p->f[i].e, lookup, p, &v);

@@ -15,6 +15,12 @@
  * them and the LIMIT / OFFSET, which rl_proj_row applies after them.  Not
  * when a VALUES follows the group (it is joined after the FILTERs).
  *
+ * So are the BINDs at the end of that group (only BINDs and FILTERs after
+ * them) whose variable nothing rasqal evaluates reads: rasqal drops a
+ * solution whose BIND fails, SPARQL leaves the variable unbound.  They are
+ * computed first, in order, then the FILTERs, then the items.  Not with
+ * SELECT * (the variable would need a column).
+ *
  * The plan is made on the user's text (before the pattern rewrite turns
  * XPath regular expressions into rasqal's POSIX ones).
  *
@@ -57,6 +63,7 @@ rl_status rl_proj_row(rl_proj *p, librdf_world *w, const char *const *names, lib
 /* How many items and FILTERs the plan evaluates (for --explain). */
 size_t rl_proj_count(const rl_proj *p);
 size_t rl_proj_filters(const rl_proj *p);
+size_t rl_proj_binds(const rl_proj *p);
 
 /* Frees a plan; NULL is a no-op. */
 void rl_proj_free(rl_proj *p);

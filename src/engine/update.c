@@ -567,7 +567,7 @@ rl_status rl_update_run(rl_store *st, const char *text, const rl_update_options 
         s = rl_errorf(err, cap, RL_ERR_INPUT, "SPARQL Update syntax error: %s", *m ? m : "(no detail)");
         goto out;
     }
-    if ((s = rl_guard_check(q, err, cap)) != RL_OK) goto out;
+    if ((s = rl_guard_check(q, err, cap)) != RL_OK || (s = rl_guard_check_text(text, err, cap)) != RL_OK) goto out;
     int n = 0;
     while (rasqal_query_get_update_operation(q, n)) n++;
     if (!n) {

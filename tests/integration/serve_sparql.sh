@@ -82,7 +82,9 @@ check "DESCRIBE ?d WHERE {...}: every triple of the resource (3)" test "$(grep -
 # datasets: FROM, FROM NAMED and the protocol's default-graph-uri / named-graph-uri
 curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode "query=SELECT (COUNT(*) AS ?n) FROM <urn:nothing:here> WHERE { ?s ?p ?o }" >"$WORK/ds1"
 check "FROM a graph the store lacks: an empty default graph (librdf alone ignores FROM)" test "$(tail -n +2 "$WORK/ds1" | tr -d '\r' | grep -c '^[1-9]')" = 0
-curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode "query=SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" --data-urlencode "default-graph-uri=$BATCH" >"$WORK/ds2"
+# (timeout=60: this server's 3 s default is for the deadline checks below; under
+# ASan on a loaded 2-core machine this count once took longer than that)
+curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode "query=SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" --data-urlencode "default-graph-uri=$BATCH" --data-urlencode timeout=60 >"$WORK/ds2"
 check "default-graph-uri=<the batch graph>: its 6007 triples (got '$(tail -c 300 "$WORK/ds2" | tr -d '\r' | tr '\n' ' ')')" test "$(tail -1 "$WORK/ds2" | tr -d '\r')" = 6007
 curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode "query=SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }" --data-urlencode "named-graph-uri=$BATCH" >"$WORK/ds3"
 check "named-graph-uri: GRAPH ?g ranges over that graph only" test "$(tail -n +2 "$WORK/ds3" | tr -d '\r')" = "$BATCH"
@@ -113,11 +115,15 @@ check "an additive chain of 4+ terms and a minus touching a number: 200 (got $c)
 contains "$WORK/body" '"boolean":true' "  ... with the right answer"
 
 # the guard: short-form VALUES (which crashes rasqal or keeps one value) is
-# rewritten; CONCAT with a function-call argument (heap garbage) is refused
+# rewritten; CONCAT with a function-call argument (heap garbage in rasqal) is
+# computed by rootline in the projection, and refused where rasqal would run it
 curl -s -H 'Accept: text/csv' -G "$U" --data-urlencode 'query=PREFIX ex: <http://example.org/> SELECT ?d WHERE { ?d ex:v ?v . VALUES ?v { 1 2 3 } } ORDER BY ?d' >"$WORK/vals.csv"
 check "short-form VALUES joined to a pattern: all 3 values, no crash" test "$(tail -n +2 "$WORK/vals.csv" | wc -l)" = 3
 c=$(code -G "$U" --data-urlencode 'query=SELECT (CONCAT("a", LCASE("B")) AS ?c) WHERE {}')
-check "CONCAT with a function-call argument is refused with 400 (got $c)" test "$c" = 400
+check "CONCAT with a function-call argument in the projection: 200 (got $c)" test "$c" = 200
+contains "$WORK/body" '"value":"ab"' "  ... computed by rootline"
+c=$(code -G "$U" --data-urlencode 'query=SELECT ?c WHERE { { BIND("x" AS ?c) FILTER(CONCAT(?c, LCASE("B")) = "xb") } }')
+check "CONCAT with a function-call argument in a nested FILTER is refused with 400 (got $c)" test "$c" = 400
 contains "$WORK/body" "BIND the argument to a variable first" "  ... saying what to write instead"
 
 # a client that hangs up: its executor is killed (not left running to the deadline)

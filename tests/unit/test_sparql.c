@@ -199,6 +199,24 @@ static void test_guard_bind_scope(void)
     rl_buf_free(&out);
 }
 
+static void test_guard_concat_text(void)
+{
+    char err[512] = "";
+    /* plain terms as arguments: allowed */
+    CU_ASSERT_EQUAL(rl_guard_check_text("SELECT * { BIND(CONCAT(?a, \"b\"@en, \"1\"^^xsd:string, 3, <u>, ex:c) AS ?x) }",
+                                        err, sizeof err),
+                    RL_OK);
+    /* a call or an expression as an argument, anywhere (nested FILTER, BIND): refused */
+    CU_ASSERT_EQUAL(rl_guard_check_text("SELECT ?c { { BIND(1 AS ?c) FILTER(CONCAT(?c, LCASE(\"B\")) = \"x\") } }", err,
+                                        sizeof err),
+                    RL_ERR_UNSUPPORTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "BIND the argument to a variable first"));
+    CU_ASSERT_EQUAL(rl_guard_check_text("ASK { BIND(concat(?a, ?b + 1) AS ?x) }", err, sizeof err), RL_ERR_UNSUPPORTED);
+    CU_ASSERT_EQUAL(rl_guard_check_text("ASK { BIND(CONCAT(?a, (?b)) AS ?x) }", err, sizeof err), RL_ERR_UNSUPPORTED);
+    /* the word in a string or an IRI is no call */
+    CU_ASSERT_EQUAL(rl_guard_check_text("SELECT * { ?s <urn:CONCAT> \"CONCAT(LCASE(1))\" }", err, sizeof err), RL_OK);
+}
+
 int main(void)
 {
     static const rl_test_case cases[] = {{"negotiation", test_negotiate},
@@ -207,6 +225,7 @@ int main(void)
                                          {"guard: update rewrites", test_guard_update},
                                          {"guard: additive chains", test_guard_chains},
                                          {"guard: BIND scope", test_guard_bind_scope},
+                                         {"guard: CONCAT of a call, from the text", test_guard_concat_text},
                                          {NULL, NULL}};
     int r = rl_test_main("sparql", cases);
     int n;
