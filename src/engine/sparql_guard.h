@@ -51,6 +51,13 @@
  * | GRAPH g { }                           | one row, even for no graph     | DISTINCT subquery  |
  * | { BIND(?o + 1 AS ?z) } with ?o bound  | computes ?z from the outer ?o  | ?o renamed to a    |
  * |   only outside the BIND's group       | (scope leak)                   | hidden, unbound var|
+ * Two more stages of the same layer have their own modules (query.c runs
+ * them after these): sparql_agg.h (GROUP BY and aggregates, a subquery's
+ * LIMIT / OFFSET, GRAPH ?g { subquery | VALUES }: solved by rootline and
+ * handed back as BIND blocks) and sparql_proj.h (the outermost SELECT's
+ * projection expressions, its FILTERs that use a function rasqal gets
+ * wrong, its trailing BINDs: computed by rootline, sparql_expr.h, as the
+ * rows are written).  docs/modules/query-results.md has the whole table.
  * The pattern rows (rl_guard_rewrite_patterns) never let an added pattern
  * share a variable with its group: rasqal's OPTIONAL answers wrong when it
  * does (docs/modules/query-results.md has the measurements).
